@@ -1,0 +1,227 @@
+"""Headless commands: generate, vary, info (the contract in DESIGN.md). Progress on stderr."""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import secrets
+import sys
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from .bundles import load_bundle, save_bundle
+from .diffusion.noise import MAX_SEED
+from .errors import UserError
+from .events import Cancelled, Failed, Finished, StageStarted, StepDone
+from .metadata import parameters_text, read_png_metadata, save_png
+from .model import UnCLIP
+from .pipeline import CancelToken, generate, resolve_settings
+from .requests import ImageVariation, Settings, TextToImage
+from .sources import load_image
+
+MAX_COUNT = 64
+
+
+class InternalError(RuntimeError):
+    """A failure inside the engine (exit status 1)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad command line as one `error: …` line, status 2."""
+
+    def error(self, message: str):
+        raise UserError(message)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="default", help="default | FOLDER")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--dtype", default="auto", choices=("auto", "float32", "float16", "bfloat16"))
+    p.add_argument("--size", type=_positive_int, help="output side in px: a stage size of the model")
+    p.add_argument("--prior-guidance", type=_number)
+    p.add_argument("--decoder-guidance", type=_number)
+    p.add_argument("--steps", help="PRIOR,DECODER,UPSAMPLER step counts, e.g. 25,25,7")
+    p.add_argument("--sampler", default="ddpm", choices=("ddpm", "ddim"))
+    p.add_argument("--eta", type=_number, default=0.0, help="DDIM noise (0 = deterministic)")
+    p.add_argument("--count", type=_positive_int, default=1, help=f"images, 1 to {MAX_COUNT}")
+    p.add_argument("--seed", type=_positive_int, help="seed of the first image; the next use seed+1, …")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of DESIGN.md."""
+    parser = _Parser(prog="unclip-studio", description="unCLIP Studio: headless commands")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    gen = sub.add_parser("generate", help="text → images")
+    gen.add_argument("prompt")
+    gen.add_argument("--out", help="file.png, or a folder (default: outputs/)")
+    _common(gen)
+    vary = sub.add_parser("vary", help="image → variations")
+    vary.add_argument("image")
+    vary.add_argument("--out", help="folder (default: outputs/)")
+    _common(vary)
+    info = sub.add_parser("info", help="print the settings stored in a generated PNG")
+    info.add_argument("image")
+    rnd = sub.add_parser("random-bundle", help="write a tiny random-weight bundle (for smoke tests)")
+    rnd.add_argument("folder")
+    rnd.add_argument("--seed", type=_positive_int, default=0)
+    return parser
+
+
+def _steps(text: str | None) -> tuple[int | None, int | None, int | None]:
+    if text is None:
+        return None, None, None
+    parts = text.split(",")
+    if len(parts) != 3 or not all(re.fullmatch(r"\s*\d+\s*", p) for p in parts):
+        raise UserError(f"--steps takes three whole numbers PRIOR,DECODER,UPSAMPLER, got {text!r}")
+    return tuple(int(p) for p in parts)  # type: ignore[return-value]
+
+
+def _settings(args) -> Settings:
+    p, d, u = _steps(args.steps)
+    return Settings(prior_steps=p, decoder_steps=d, upsampler_steps=u, prior_guidance=args.prior_guidance,
+                    decoder_guidance=args.decoder_guidance, sampler=args.sampler, eta=args.eta, size=args.size)
+
+
+def _seeds(args) -> tuple[int, ...]:
+    if not 1 <= args.count <= MAX_COUNT:
+        raise UserError(f"--count must be from 1 to {MAX_COUNT}, got {args.count}")
+    first = secrets.randbelow(MAX_SEED + 1 - args.count) if args.seed is None else args.seed
+    if not 0 <= first <= MAX_SEED - args.count + 1:
+        raise UserError(f"--seed must be from 0 to {MAX_SEED - args.count + 1}, got {first}")
+    return tuple(range(first, first + args.count))
+
+
+def _device(args) -> tuple[str, torch.dtype]:
+    device = args.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    elif device == "cuda" and not torch.cuda.is_available():
+        raise UserError("--device cuda: no CUDA GPU is available on this machine")
+    if args.dtype == "auto":
+        return device, torch.float16 if device == "cuda" else torch.float32
+    return device, getattr(torch, args.dtype)
+
+
+def _load(args) -> UnCLIP:
+    device, dtype = _device(args)
+    return load_bundle(args.model, device, dtype)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "image"
+
+
+def _paths(out: str | None, stem: str, seeds: tuple[int, ...], file_ok: bool) -> list[Path]:
+    target = Path(out) if out else Path("outputs")
+    if file_ok and target.suffix.lower() == ".png":
+        if len(seeds) == 1:
+            return [target]
+        return [target.with_name(f"{target.stem}-{s}.png") for s in seeds]
+    if target.exists() and not target.is_dir():
+        raise UserError(f"--out must be a folder here: {target}")
+    return [target / f"{stem}-{s}.png" for s in seeds]
+
+
+def _run(model: UnCLIP, request) -> list:
+    """Drive the pipeline with a progress bar per stage; Ctrl+C cancels cleanly."""
+    cancel, bar = CancelToken(), None
+    events = generate(model, request, cancel, previews=False)
+    try:
+        for event in events:
+            if isinstance(event, StageStarted):
+                if bar:
+                    bar.close()
+                bar = tqdm(total=event.steps, desc=event.stage, file=sys.stderr, unit="step", leave=False)
+            elif isinstance(event, StepDone) and bar:
+                bar.update(1)
+            elif isinstance(event, Finished):
+                return list(event.images)
+            elif isinstance(event, Failed):
+                if event.details:
+                    raise InternalError(event.message)
+                raise UserError(event.message)
+            elif isinstance(event, Cancelled):
+                raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        cancel.cancel()
+        raise
+    finally:
+        if bar:
+            bar.close()
+    raise InternalError("the pipeline ended without images")
+
+
+def _write(images: list, paths: list[Path]) -> None:
+    for image, path in zip(images, paths):
+        save_png(path, image.image, image.metadata)
+        print(path)
+
+
+def cmd_generate(args) -> None:
+    model, seeds = _load(args), _seeds(args)
+    request = TextToImage(args.prompt, seeds, _settings(args))
+    resolve_settings(model, request.settings)
+    if not request.prompt.strip():
+        print("warning: empty prompt: the prior samples unconditionally", file=sys.stderr)
+    if model.clip.token_count(request.prompt) > model.config.clip.context_length:
+        print(f"warning: the prompt is longer than CLIP's {model.config.clip.context_length} tokens; "
+              "the rest is ignored", file=sys.stderr)
+    paths = _paths(args.out, _slug(request.prompt), seeds, file_ok=True)
+    _write(_run(model, request), paths)
+
+
+def cmd_vary(args) -> None:
+    image = load_image(args.image)
+    model, seeds = _load(args), _seeds(args)
+    request = ImageVariation(image, seeds, _settings(args), source_name=Path(args.image).name)
+    resolve_settings(model, request.settings)
+    paths = _paths(args.out, f"{_slug(Path(args.image).stem)}-var", seeds, file_ok=False)
+    _write(_run(model, request), paths)
+
+
+def cmd_info(args) -> None:
+    meta = read_png_metadata(args.image)
+    print(meta.pop("parameters", "") or parameters_text(meta))
+    print(json.dumps(meta, indent=2, sort_keys=True))
+
+
+def cmd_random_bundle(args) -> None:
+    from .tiny import tiny_config
+    print(save_bundle(UnCLIP.random(tiny_config(), seed=args.seed), args.folder))
+
+
+COMMANDS = {"generate": cmd_generate, "vary": cmd_vary, "info": cmd_info, "random-bundle": cmd_random_bundle}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; 0 = done, 2 = user error, 1 = internal failure, 130 = interrupted."""
+    try:
+        args = build_parser().parse_args(argv)
+        COMMANDS[args.command](args)
+        return 0
+    except UserError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing unfinished was written", file=sys.stderr)
+        return 130
+    except InternalError as err:
+        print(f"error: internal failure: {err}", file=sys.stderr)
+        return 1

@@ -1,0 +1,116 @@
+"""Frozen configs of a whole unCLIP bundle; defaults equal Karlo v1 alpha (kakaobrain/karlo configs/)."""
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+
+from .diffusion.schedule import DiffusionConfig
+from .nn.conditioning import ConditioningConfig
+from .nn.transformer import PriorConfig
+from .nn.unet import UPSAMPLER_UNET, UNetConfig
+
+OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
+OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
+
+
+@dataclass(frozen=True)
+class ClipConfig:
+    """An open_clip CLIP; the defaults are OpenAI ViT-L/14, the CLIP of Karlo."""
+
+    embed_dim: int = 768
+    image_size: int = 224
+    patch_size: int = 14
+    vision_width: int = 1024
+    vision_layers: int = 24
+    vision_head_width: int = 64
+    text_width: int = 768
+    text_layers: int = 12
+    text_heads: int = 12
+    context_length: int = 77
+    vocab_size: int = 49408
+    quick_gelu: bool = True
+    mean: tuple[float, ...] = OPENAI_MEAN
+    std: tuple[float, ...] = OPENAI_STD
+
+    def __post_init__(self) -> None:
+        if self.text_width != self.embed_dim:
+            raise ValueError("unCLIP feeds CLIP text states and embeddings to one projection: "
+                             "text_width must equal embed_dim")
+
+
+@dataclass(frozen=True)
+class PriorStageConfig:
+    """The diffusion prior: x0-predicting, fixed small variance, clamp as diffusers' prior_scheduler."""
+
+    network: PriorConfig = PriorConfig()
+    diffusion: DiffusionConfig = DiffusionConfig(prediction="sample", clip_range=5.0)
+    steps: int = 25
+    guidance: float = 4.0
+
+
+@dataclass(frozen=True)
+class DecoderStageConfig:
+    """The 64 px decoder: eps-predicting with learned-range variance."""
+
+    network: UNetConfig = UNetConfig()
+    conditioning: ConditioningConfig = ConditioningConfig()
+    diffusion: DiffusionConfig = DiffusionConfig(variance="learned_range")
+    size: int = 64
+    steps: int = 25
+    guidance: float = 8.0
+
+
+@dataclass(frozen=True)
+class UpsamplerStageConfig:
+    """A diffusion upsampler to `size` px; Karlo's last step runs a separately fine-tuned network."""
+
+    network: UNetConfig = UPSAMPLER_UNET
+    diffusion: DiffusionConfig = DiffusionConfig()
+    size: int = 256
+    last_step_model: bool = True
+    steps: int = 7
+
+
+@dataclass(frozen=True)
+class BundleConfig:
+    """Every part of an unCLIP model, in the order the image flows through them."""
+
+    name: str = "karlo-v1-alpha"
+    clip: ClipConfig = ClipConfig()
+    prior: PriorStageConfig = PriorStageConfig()
+    decoder: DecoderStageConfig = DecoderStageConfig()
+    upsamplers: tuple[UpsamplerStageConfig, ...] = field(default_factory=lambda: (UpsamplerStageConfig(),))
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Output sizes this bundle can render: the decoder's and each upsampler's."""
+        return (self.decoder.size,) + tuple(u.size for u in self.upsamplers)
+
+
+def to_dict(config) -> dict:
+    """A config as plain JSON-ready data."""
+    return dataclasses.asdict(config)
+
+
+def from_dict(cls, data: dict):
+    """Rebuild a (nested) frozen config from JSON data; unknown keys are an error."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ValueError(f"{cls.__name__}: unknown keys {sorted(unknown)}")
+    return cls(**{k: _convert(hints[k], v) for k, v in data.items()})
+
+
+def _convert(hint, value):
+    """Convert one JSON value to the annotated field type."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if dataclasses.is_dataclass(hint):
+        return from_dict(hint, value)
+    if origin is tuple and isinstance(value, list):
+        inner = args[0] if args else None
+        return tuple(_convert(inner, v) if inner is not None and inner is not Ellipsis else v for v in value)
+    return value

@@ -1,0 +1,1 @@
+"""Architectures only: the prior transformer, the UNets and their shared layers (plain torch)."""

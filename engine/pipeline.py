@@ -1,0 +1,181 @@
+"""unCLIP end to end: embed → prior → decode → upsample, as a generator of events.
+
+`generate` yields StageStarted / StepDone (with previews) / ImageReady / Finished, or Cancelled or Failed;
+`run` drains it. A CancelToken is checked between sampler steps.
+"""
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+import traceback
+from typing import Generator, Iterator
+
+import torch
+import torch.nn.functional as F
+
+from .diffusion.noise import PerImageNoise
+from .diffusion.samplers import Step
+from .errors import UserError
+from .events import Cancelled, Event, Failed, Finished, ImageReady, StageStarted, StepDone
+from .metadata import ENGINE_VERSION
+from .model import UnCLIP
+from .requests import EmbeddingToImage, ImageVariation, Request, Settings, TextToImage
+from .stages.decoder import decode
+from .stages.embed import TextEncoding
+from .stages.prior import sample_prior
+from .stages.upsampler import upsample
+
+PREVIEW_MAX = 256  # px; larger stages are previewed downscaled
+
+
+class CancelToken:
+    """Set from any thread; the pipeline stops before its next sampler step."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+class _Stop(Exception):
+    """Raised inside the pipeline when its CancelToken is set."""
+
+
+def resolve_settings(model: UnCLIP, settings: Settings) -> Settings:
+    """Fill unset steps and guidance from the bundle and check the size against its stages."""
+    c = model.config
+    size = settings.size or c.sizes[-1]
+    if size not in c.sizes:
+        raise UserError(f"size {size} is not a stage of this model: choose one of {', '.join(map(str, c.sizes))}")
+    pick = lambda value, default: default if value is None else value  # noqa: E731
+    return dataclasses.replace(
+        settings, size=size,
+        prior_steps=pick(settings.prior_steps, c.prior.steps),
+        decoder_steps=pick(settings.decoder_steps, c.decoder.steps),
+        upsampler_steps=pick(settings.upsampler_steps, c.upsamplers[0].steps if c.upsamplers else 1),
+        prior_guidance=pick(settings.prior_guidance, c.prior.guidance),
+        decoder_guidance=pick(settings.decoder_guidance, c.decoder.guidance))
+
+
+def to_uint8(x: torch.Tensor) -> torch.Tensor:
+    """(B, 3, H, W) in [-1, 1] → (B, H, W, 3) uint8 on the CPU."""
+    return ((x.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu()
+
+
+class _Driver:
+    """Runs one stage's sampler, turning its steps into events and honouring the cancel token."""
+
+    def __init__(self, cancel: CancelToken, previews: bool):
+        self.cancel, self.previews = cancel, previews
+        self.stage: str | None = None
+        self.step = 0
+
+    def __call__(self, stage: str, steps: int, sampler: Generator[Step, None, torch.Tensor],
+                 size: int | None = None, image: bool = True) -> Generator[Event, None, torch.Tensor]:
+        self.stage, self.step = stage, 0
+        yield StageStarted(stage, steps, size)
+        while True:
+            if self.cancel.cancelled:
+                raise _Stop
+            try:
+                with torch.inference_mode():
+                    step = next(sampler)
+            except StopIteration as done:
+                return done.value
+            self.step = step.index + 1
+            yield StepDone(stage, self.step, step.total, self._preview(step) if image else None)
+
+    def _preview(self, step: Step):
+        if not self.previews:
+            return None
+        x0 = step.pred_x0
+        if x0.shape[-1] > PREVIEW_MAX:
+            x0 = F.interpolate(x0.float(), size=(PREVIEW_MAX, PREVIEW_MAX), mode="area")
+        return to_uint8(x0).numpy()
+
+
+def generate(model: UnCLIP, request: Request, cancel: CancelToken | None = None,
+             previews: bool = True) -> Iterator[Event]:
+    """Serve a request (Ramesh et al. 2022, fig. 2): CLIP → prior → decoder → upsamplers."""
+    cancel, start = cancel or CancelToken(), time.perf_counter()
+    drive = _Driver(cancel, previews)
+    try:
+        s = resolve_settings(model, request.settings)
+        seeds = list(request.seeds)
+        noise = lambda stage: PerImageNoise(seeds, stage, model.device)  # noqa: E731
+        opts = {"sampler": s.sampler, **({"eta": s.eta} if s.sampler == "ddim" else {})}
+        with torch.inference_mode():
+            text = model.clip.encode_text([request.prompt] * len(seeds))
+            uncond = model.clip.encode_text([""] * len(seeds))
+        z_i = yield from image_embedding(model, request, text, uncond, s, noise, opts, drive)
+        c = model.config.decoder
+        x = yield from drive("decoder", s.decoder_steps, decode(
+            model.decoder, model.conditioning, model.process("decoder"), z_i, text, uncond, noise("decoder"),
+            c.size, s.decoder_steps, s.decoder_guidance, **opts), c.size)
+        for i, (cfg, up) in enumerate(zip(model.config.upsamplers, model.upsamplers)):
+            if cfg.size > s.size:
+                break
+            x = yield from drive(f"upsampler{i}", s.upsampler_steps, upsample(
+                up.first, up.last, model.process(f"upsampler{i}"), x, cfg.size, noise(f"upsampler{i}"),
+                s.upsampler_steps, **opts), cfg.size)
+        pixels = to_uint8(x).numpy()
+        ready = tuple(ImageReady(i, seed, pixels[i], describe(model, request, s, i, z_i[i]))
+                      for i, seed in enumerate(seeds))
+        yield from ready
+        yield Finished(ready, time.perf_counter() - start)
+    except _Stop:
+        yield Cancelled(drive.stage, drive.step)
+    except UserError as err:
+        yield Failed(str(err))
+    except Exception as err:  # a failing stage ends this request, never the caller
+        yield Failed(f"{type(err).__name__}: {err}", traceback.format_exc())
+
+
+def image_embedding(model: UnCLIP, request: Request, text: TextEncoding, uncond: TextEncoding, s: Settings,
+                    noise, opts: dict, drive: _Driver) -> Generator[Event, None, torch.Tensor]:
+    """z_i (B, D): from the prior for a caption, from CLIP for an image, or as given."""
+    b = text.embed.shape[0]
+    if isinstance(request, TextToImage):
+        return (yield from drive("prior", s.prior_steps, sample_prior(
+            model.prior, model.process("prior"), text, uncond, noise("prior"), s.prior_steps, s.prior_guidance,
+            **opts), image=False))
+    with torch.inference_mode():
+        if isinstance(request, ImageVariation):
+            z = model.clip.encode_image(model.clip.image_pixels([request.image]))
+        else:
+            z = request.image_embed.reshape(-1, request.image_embed.shape[-1])
+        return z.to(model.device, torch.float32).expand(b, -1).clone()
+
+
+def describe(model: UnCLIP, request: Request, s: Settings, index: int, image_embed: torch.Tensor) -> dict:
+    """The `unclip` record of one image: everything needed to make it again."""
+    meta = {
+        "kind": request.kind, "prompt": request.prompt, "seed": request.seeds[index], "index": index,
+        "settings": dataclasses.asdict(s), "size": [s.size, s.size],
+        "model": {"id": model.model_id, "name": model.config.name, "hash": model.fingerprint},
+        "device": model.device.type, "dtype": str(model.dtype).removeprefix("torch."),
+        "engine_version": ENGINE_VERSION,
+    }
+    if isinstance(request, ImageVariation):
+        meta["source"] = {"name": request.source_name, "sha256": request.source_sha256}
+    if isinstance(request, EmbeddingToImage):
+        meta["source"] = {"label": request.label, "image_embed": image_embed.float().cpu().tolist()}
+    return meta
+
+
+def run(model: UnCLIP, request: Request, cancel: CancelToken | None = None) -> list[ImageReady]:
+    """Serve a request to the end; raise on failure or cancellation."""
+    for event in generate(model, request, cancel, previews=False):
+        if isinstance(event, Finished):
+            return list(event.images)
+        if isinstance(event, Failed):
+            raise RuntimeError(event.message)
+        if isinstance(event, Cancelled):
+            raise RuntimeError("cancelled")
+    raise RuntimeError("pipeline ended without a result")

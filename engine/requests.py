@@ -1,0 +1,116 @@
+"""What the studio and the CLI ask the engine for; validated on construction."""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+
+import torch
+from PIL import Image
+
+from .diffusion.noise import MAX_SEED
+from .errors import UserError
+
+SAMPLER_NAMES = ("ddpm", "ddim")
+MAX_STEPS = 1000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Per-stage steps and guidance; None takes the bundle's default for that stage."""
+
+    prior_steps: int | None = None
+    decoder_steps: int | None = None
+    upsampler_steps: int | None = None
+    prior_guidance: float | None = None
+    decoder_guidance: float | None = None
+    sampler: str = "ddpm"
+    eta: float = 0.0  # DDIM noise; 0 = deterministic
+    size: int | None = None  # output side in px; None = the bundle's largest
+
+    def __post_init__(self) -> None:
+        for name in ("prior_steps", "decoder_steps", "upsampler_steps"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_STEPS):
+                raise UserError(f"{name.replace('_', ' ')} must be a whole number from 1 to {MAX_STEPS}, got {v!r}")
+        for name in ("prior_guidance", "decoder_guidance", "eta"):
+            v = getattr(self, name)
+            if v is not None and (not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or v > 100):
+                raise UserError(f"{name.replace('_', ' ')} must be a number from 0 to 100, got {v!r}")
+        if self.sampler not in SAMPLER_NAMES:
+            raise UserError(f"unknown sampler {self.sampler!r}: choose one of {', '.join(SAMPLER_NAMES)}")
+
+
+def check_seeds(seeds: tuple[int, ...]) -> None:
+    """Seeds are whole numbers in [0, 2³² − 1], at least one."""
+    if not seeds:
+        raise UserError("at least one seed (image) is needed")
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= MAX_SEED:
+            raise UserError(f"seed must be a whole number from 0 to {MAX_SEED}, got {s!r}")
+
+
+def clean_prompt(prompt: str) -> str:
+    """Drop control characters (NUL included) that no tokenizer should see; keep all printable text."""
+    return "".join(ch for ch in prompt if ch.isprintable() or ch in " \n\t").replace("\n", " ").replace("\t", " ")
+
+
+@dataclass(frozen=True)
+class TextToImage:
+    """A caption → images, one per seed."""
+
+    prompt: str
+    seeds: tuple[int, ...] = (0,)
+    settings: Settings = Settings()
+    kind: str = field(default="text2image", init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "prompt", clean_prompt(self.prompt))
+        check_seeds(self.seeds)
+
+
+@dataclass(frozen=True, eq=False)
+class ImageVariation:
+    """Variations of an image: its CLIP image embedding, new decoder noise per seed."""
+
+    image: Image.Image
+    seeds: tuple[int, ...] = (0,)
+    settings: Settings = Settings()
+    source_name: str = ""
+    kind: str = field(default="variation", init=False)
+
+    def __post_init__(self) -> None:
+        check_seeds(self.seeds)
+
+    @property
+    def prompt(self) -> str:
+        return ""
+
+    @property
+    def source_sha256(self) -> str:
+        """Hash of the decoded RGB pixels, so that re-encoding the file does not change it."""
+        rgb = self.image.convert("RGB")
+        return hashlib.sha256(f"{rgb.size}".encode() + rgb.tobytes()).hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class EmbeddingToImage:
+    """Images from a given CLIP image embedding: the general form exploration builds on."""
+
+    image_embed: torch.Tensor  # (D,) or (B, D), unnormalised
+    seeds: tuple[int, ...] = (0,)
+    settings: Settings = Settings()
+    prompt: str = ""
+    label: str = ""
+    kind: str = field(default="embedding", init=False)
+
+    def __post_init__(self) -> None:
+        check_seeds(self.seeds)
+        z = self.image_embed
+        if z.dim() not in (1, 2) or (z.dim() == 2 and z.shape[0] not in (1, len(self.seeds))):
+            raise UserError(f"image embedding must be (D,) or (images, D), got {tuple(z.shape)}")
+        if not torch.isfinite(z).all():
+            raise UserError("image embedding contains NaN or infinity")
+
+
+Request = TextToImage | ImageVariation | EmbeddingToImage

@@ -1,0 +1,1 @@
+"""One module per box of the unCLIP diagram: embed → prior → decoder → upsamplers."""

@@ -1,0 +1,42 @@
+"""The decoder p(x | z_i, y): CLIP image embedding (+ caption) → 64 px image (unCLIP §2.1)."""
+from __future__ import annotations
+
+from typing import Generator
+
+import torch
+
+from ..diffusion.guidance import classifier_free
+from ..diffusion.samplers import SAMPLERS, NoiseFn, Process, Step
+from ..diffusion.schedule import respace
+from ..nn.conditioning import DecoderConditioning
+from ..nn.unet import UNet
+from .embed import TextEncoding
+
+
+def decode(unet: UNet, conditioning: DecoderConditioning, process: Process, image_embed: torch.Tensor,
+           text: TextEncoding, uncond: TextEncoding | None, noise: NoiseFn, size: int, steps: int,
+           guidance: float, sampler: str = "ddpm", x_T: torch.Tensor | None = None,
+           **options) -> Generator[Step, None, torch.Tensor]:
+    """Render z_i (B, D); guidance swaps in the learned null embedding and `uncond` (empty caption).
+
+    Yields sampler steps; returns the image (B, 3, size, size) in [-1, 1].
+    """
+    dtype = unet.conv_in.weight.dtype
+    b = image_embed.shape[0]
+    guided = uncond is not None and guidance != 1
+    z_i = image_embed.to(dtype)
+    if guided:
+        null = conditioning.null_image_embed.to(dtype).expand(b, -1)
+        z_i, text = torch.cat([null, z_i]), TextEncoding.cat([uncond, text])
+    context, mask, time_term = conditioning(z_i, text.embed.to(dtype), text.states.to(dtype), text.mask)
+
+    def model_fn(x_t: torch.Tensor, t: int) -> torch.Tensor:
+        return unet(x_t.to(dtype), t, time_term, context, mask)
+
+    fn = classifier_free(model_fn, guidance, guided_channels=3) if guided else model_fn
+    timesteps, _ = respace(steps, process.schedule.train_steps)
+    x = noise(torch.Size((b, 3, size, size))) if x_T is None else x_T.float()  # x_T ~ N(0, I)
+    for step in SAMPLERS[sampler](fn, x, timesteps, process, noise, **options):
+        yield step
+        x = step.x
+    return x.clamp(-1, 1)

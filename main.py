@@ -1,0 +1,20 @@
+"""unCLIP Studio: `python main.py` opens the studio; subcommands (generate, vary, info, …) run headless."""
+from __future__ import annotations
+
+import sys
+
+HEADLESS = {"generate", "vary", "info", "random-bundle", "-h", "--help"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Open the studio, or run a headless command."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in HEADLESS:
+        from engine.cli import main as cli_main
+        return cli_main(argv)
+    from studio.app import main as studio_main
+    return studio_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
