@@ -137,16 +137,25 @@ def ddim(model_fn: ModelFn, x_T: torch.Tensor, timesteps: list[int], process: Pr
 SAMPLERS = {"ddpm": ddpm, "ddim": ddim}
 
 
-def ddim_invert(model_fn: ModelFn, x_0: torch.Tensor, timesteps: list[int], process: Process) -> Iterator[Step]:
-    """Deterministic DDIM inversion x_0 → x_T along the same timesteps a sampler would use, reversed."""
+def ddim_invert(model_fn: ModelFn, x_0: torch.Tensor, timesteps: list[int], process: Process,
+                refine: int = 4) -> Iterator[Step]:
+    """Deterministic DDIM inversion x_0 → x_T along the sampler's timesteps, reversed.
+
+    Each step solves x_to = F(x_from, eps(x_to)) by `refine` fixed-point iterations, so that a DDIM
+    step from x_to lands back on x_from (refine = 0 is the usual one-evaluation approximation).
+    Invert along DDIM-strided steps ("ddim50"): at t = 999 the cosine schedule has alpha_bar ≈ 0 and
+    the image cannot be recovered from x_T.
+    """
     x, t_from = x_0, -1
     ascending = sorted(timesteps)
     for i, t in enumerate(ascending):
-        eps = process.model_eps(x, t, _evaluate(model_fn, x, t))
         a_from, a_to = process.schedule.alpha_bar(t_from), process.schedule.alpha_bar(t)
-        x0 = (x - math.sqrt(1 - a_from) * eps) / math.sqrt(a_from)
-        x = math.sqrt(a_to) * x0 + math.sqrt(1 - a_to) * eps
-        t_from = t
+        guess = x
+        for _ in range(refine + 1):
+            eps = process.model_eps(guess, t, _evaluate(model_fn, guess, t))
+            x0 = (x - math.sqrt(1 - a_from) * eps) / math.sqrt(a_from)
+            guess = math.sqrt(a_to) * x0 + math.sqrt(1 - a_to) * eps
+        x, t_from = guess, t
         yield Step(i, len(ascending), t, x, x0)
 
 

@@ -46,11 +46,16 @@ def linear_betas(steps: int = TRAIN_STEPS) -> torch.Tensor:
 
 
 class Schedule:
-    """alpha_bar_t over the training steps; float64, indexable by integer timestep (t = -1 gives 1)."""
+    """alpha_bar_t over the training steps, indexable by integer timestep (t = -1 gives 1).
+
+    betas and their cumulative product are rounded through float32, exactly as the reference
+    schedulers hold them, so samplers agree with diffusers to float32 precision; stored as float64.
+    """
 
     def __init__(self, betas: torch.Tensor):
-        self.betas = betas.to(torch.float64)  # (T,)
-        self.alphas_cumprod = torch.cumprod(1 - self.betas, dim=0)  # (T,) alpha_bar_t
+        b32 = betas.to(torch.float32)
+        self.betas = b32.to(torch.float64)  # (T,)
+        self.alphas_cumprod = torch.cumprod(1 - b32, dim=0).to(torch.float64)  # (T,) alpha_bar_t
 
     @classmethod
     def from_config(cls, config: DiffusionConfig) -> "Schedule":

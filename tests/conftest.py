@@ -1,0 +1,24 @@
+"""Shared fixtures: tiny random-weight unCLIP models and bundles built from the real classes."""
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from engine import UnCLIP, save_bundle  # noqa: E402
+from engine.tiny import tiny_config  # noqa: E402
+
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+
+@pytest.fixture(scope="session")
+def tiny_model() -> UnCLIP:
+    """Every stage at toy size: 16 px decoder, upsamplers to 32 and 64 px."""
+    return UnCLIP.random(tiny_config(), seed=0)
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tmp_path_factory, tiny_model):
+    """The tiny model saved as a bundle folder."""
+    return save_bundle(tiny_model, tmp_path_factory.mktemp("bundle") / "tiny")

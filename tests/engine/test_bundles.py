@@ -1,0 +1,105 @@
+"""Bundles: save/load round trip, clear errors for broken folders, pickles that cannot run code."""
+import json
+import pickle
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from engine import BundleError, TextToImage, load_bundle, run
+from engine.bundles import fingerprint, read_weights
+
+
+def test_round_trip_gives_the_same_images(tiny_model, tiny_bundle):
+    loaded = load_bundle(str(tiny_bundle))
+    request = TextToImage("a green heart", seeds=(4,))
+    assert np.array_equal(run(tiny_model, request)[0].image, run(loaded, request)[0].image)
+    assert loaded.config == tiny_model.config and len(loaded.fingerprint) == 12
+
+
+def copy(bundle, tmp_path):
+    return shutil.copytree(bundle, tmp_path / "b")
+
+
+def test_missing_weights_file(tiny_bundle, tmp_path):
+    b = copy(tiny_bundle, tmp_path)
+    (b / "prior" / "model.safetensors").unlink()
+    with pytest.raises(BundleError, match="incomplete: no weights for prior/model"):
+        load_bundle(str(b))
+
+
+def test_missing_config(tiny_bundle, tmp_path):
+    b = copy(tiny_bundle, tmp_path)
+    (b / "decoder" / "config.json").unlink()
+    with pytest.raises(BundleError, match="decoder/config.json is missing"):
+        load_bundle(str(b))
+
+
+def test_shape_mismatch_is_named(tiny_bundle, tmp_path):
+    b = copy(tiny_bundle, tmp_path)
+    path = b / "prior" / "model.safetensors"
+    weights = load_file(str(path))
+    weights["out.weight"] = torch.zeros(3, 3)
+    save_file(weights, str(path))
+    with pytest.raises(BundleError, match=r"prior: 1 shape mismatches, e.g. out.weight"):
+        load_bundle(str(b))
+
+
+def test_missing_keys_are_named(tiny_bundle, tmp_path):
+    b = copy(tiny_bundle, tmp_path)
+    path = b / "decoder" / "conditioning.safetensors"
+    weights = load_file(str(path))
+    del weights["null_image_embed"]
+    save_file(weights, str(path))
+    with pytest.raises(BundleError, match="1 missing keys"):
+        load_bundle(str(b))
+
+
+def test_unknown_config_key(tiny_bundle, tmp_path):
+    b = copy(tiny_bundle, tmp_path)
+    cfg = json.loads((b / "prior" / "config.json").read_text())
+    cfg["network"]["wings"] = 2
+    (b / "prior" / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(BundleError, match="unknown keys"):
+        load_bundle(str(b))
+
+
+def test_not_a_model_folder(tmp_path):
+    with pytest.raises(BundleError, match="no model_index.json"):
+        load_bundle(str(tmp_path))
+    with pytest.raises(BundleError, match="not found"):
+        load_bundle(str(tmp_path / "nope"))
+
+
+class Payload:
+    def __reduce__(self):
+        return (open, (str(MARKER), "w"))
+
+
+MARKER = None
+
+
+def test_crafted_pickle_does_not_execute(tmp_path):
+    global MARKER
+    MARKER = tmp_path / "pwned"
+    path = tmp_path / "model.bin"
+    with path.open("wb") as f:
+        pickle.dump({"weight": Payload()}, f)
+    with pytest.raises(BundleError, match="refused"):
+        read_weights(path)
+    assert not MARKER.exists()
+
+
+def test_plain_tensor_pickle_loads(tmp_path):
+    path = tmp_path / "model.bin"
+    torch.save({"w": torch.ones(2)}, path)
+    assert torch.equal(read_weights(path)["w"], torch.ones(2))
+
+
+def test_fingerprint_follows_content(tiny_bundle, tmp_path):
+    b = copy(tiny_bundle, tmp_path)
+    assert fingerprint(b) == fingerprint(tiny_bundle)
+    (b / "model_index.json").write_text((b / "model_index.json").read_text() + " ")
+    assert fingerprint(b) != fingerprint(tiny_bundle)

@@ -1,0 +1,92 @@
+"""The headless CLI: the DESIGN.md contract, in-process where possible and once as a real process."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from engine.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_generate_twice_gives_identical_pixels(tiny_bundle, tmp_path, capsys):
+    args = ["generate", "a red circle", "--model", str(tiny_bundle), "--seed", "1"]
+    assert main(args + ["--out", str(tmp_path / "a.png")]) == 0
+    assert main(args + ["--out", str(tmp_path / "b.png")]) == 0
+    a, b = (np.asarray(Image.open(tmp_path / n)) for n in ("a.png", "b.png"))
+    assert a.shape == (64, 64, 3) and np.array_equal(a, b)
+    text = Image.open(tmp_path / "a.png").text
+    assert text["parameters"].startswith("a red circle\nSteps: 4, Sampler: DDPM, CFG scale: 8.0, Seed: 1, Size: 64x64")
+    assert main(["info", str(tmp_path / "a.png")]) == 0
+    assert '"seed": 1' in capsys.readouterr().out
+
+
+def test_count_size_steps_and_guidance(tiny_bundle, tmp_path):
+    out = tmp_path / "many"
+    assert main(["generate", "two stars", "--model", str(tiny_bundle), "--seed", "5", "--count", "3",
+                 "--size", "32", "--steps", "2,3,2", "--prior-guidance", "2", "--decoder-guidance", "3",
+                 "--out", str(out)]) == 0
+    files = sorted(out.glob("*.png"))
+    assert [f.name for f in files] == ["two-stars-5.png", "two-stars-6.png", "two-stars-7.png"]
+    meta = Image.open(files[0]).text["parameters"]
+    assert "Steps: 3" in meta and "CFG scale: 3.0" in meta and "Size: 32x32" in meta and "Prior steps: 2" in meta
+
+
+def test_vary_writes_one_file_per_seed(tiny_bundle, tmp_path):
+    src = tmp_path / "src.jpg"
+    Image.new("RGB", (50, 20), (200, 30, 30)).save(src)
+    assert main(["vary", str(src), "--model", str(tiny_bundle), "--count", "2", "--seed", "9",
+                 "--out", str(tmp_path / "v")]) == 0
+    assert sorted(p.name for p in (tmp_path / "v").iterdir()) == ["src-var-10.png", "src-var-9.png"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["generate", "x", "--model", "{b}", "--seed", "-1"], "--seed must be from 0"),
+    (["generate", "x", "--model", "{b}", "--steps", "1,x,2"], "--steps takes three whole numbers"),
+    (["generate", "x", "--model", "{b}", "--decoder-guidance", "nan"], "decoder guidance must be a number"),
+    (["generate", "x", "--model", "{b}", "--size", "100"], "size 100 is not a stage"),
+    (["generate", "x", "--model", "{b}", "--count", "0"], "--count must be from 1"),
+    (["generate", "x", "--model", "/no/such/folder"], "model folder not found"),
+    (["vary", "/no/such.png", "--model", "{b}"], "file not found"),
+    (["vary", "{txt}", "--model", "{b}"], "not a readable image"),
+    (["info", "{txt}"], "not a readable image"),
+    (["generate"], "the following arguments are required: prompt"),
+    (["explode"], "invalid choice"),
+])
+def test_user_errors_are_one_line_and_status_2(tiny_bundle, tmp_path, capsys, args, message):
+    txt = tmp_path / "notes.png"
+    txt.write_text("not an image")
+    args = [a.format(b=tiny_bundle, txt=txt) for a in args]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0], err
+
+
+def test_interrupt_mid_stage_writes_nothing(tiny_bundle, tmp_path):
+    """A real process, stopped by SIGINT in the decoder: exit 130, no file, no temporary left."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "generate", "x", "--model", str(tiny_bundle), "--seed", "1",
+         "--steps", "2,1000,2", "--out", str(out)], stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    seen = ""
+    deadline = time.time() + 120
+    while "decoder" not in seen and time.time() < deadline:
+        seen += proc.stderr.read(1)
+    proc.send_signal(signal.SIGINT)
+    rest = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130, seen + rest
+    assert "error: interrupted" in rest
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_missing_default_model_is_a_clear_error(capsys, monkeypatch, tmp_path):
+    import engine.bundles
+    monkeypatch.setattr(engine.bundles, "RESOURCES", tmp_path)
+    assert main(["generate", "x"]) == 2
+    assert "embedded default model is not installed" in capsys.readouterr().err

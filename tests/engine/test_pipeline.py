@@ -1,0 +1,99 @@
+"""The whole chain on tiny random weights: events, sizes, determinism, cancellation, failures."""
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from engine import (CancelToken, Cancelled, EmbeddingToImage, Failed, Finished, ImageReady, ImageVariation,
+                    Settings, StageStarted, StepDone, TextToImage, UserError, generate, resolve_settings, run)
+
+
+def kinds(events):
+    return [type(e).__name__ for e in events]
+
+
+def test_text_to_image_runs_every_stage_in_order(tiny_model):
+    events = list(generate(tiny_model, TextToImage("a red circle", seeds=(1, 2))))
+    stages = [(e.stage, e.steps, e.size) for e in events if isinstance(e, StageStarted)]
+    assert stages == [("prior", 4, None), ("decoder", 4, 16), ("upsampler0", 3, 32), ("upsampler1", 3, 64)]
+    steps = [e for e in events if isinstance(e, StepDone)]
+    assert len(steps) == 4 + 4 + 3 + 3 and steps[0].preview is None
+    assert steps[4].preview.shape == (2, 16, 16, 3) and steps[-1].preview.dtype == np.uint8
+    images = [e for e in events if isinstance(e, ImageReady)]
+    assert kinds(events)[-3:] == ["ImageReady", "ImageReady", "Finished"]
+    assert [im.seed for im in images] == [1, 2] and images[0].image.shape == (64, 64, 3)
+    assert not np.array_equal(images[0].image, images[1].image)
+    meta = images[0].metadata
+    assert meta["prompt"] == "a red circle" and meta["seed"] == 1 and meta["settings"]["decoder_steps"] == 4
+    assert meta["model"]["name"] == "tiny-random" and meta["size"] == [64, 64]
+
+
+def test_same_request_gives_identical_pixels(tiny_model):
+    request = TextToImage("a blue star", seeds=(7,), settings=Settings(sampler="ddpm"))
+    a, b = run(tiny_model, request), run(tiny_model, request)
+    assert np.array_equal(a[0].image, b[0].image)
+    c = run(tiny_model, TextToImage("a blue star", seeds=(8,)))
+    assert not np.array_equal(a[0].image, c[0].image)
+
+
+@pytest.mark.parametrize("size,stages", [(16, 2), (32, 3), (64, 4)])
+def test_size_stops_the_chain_early(tiny_model, size, stages):
+    events = list(generate(tiny_model, TextToImage("x", settings=Settings(size=size))))
+    assert sum(isinstance(e, StageStarted) for e in events) == stages
+    assert events[-1].images[0].image.shape == (size, size, 3)
+
+
+def test_unknown_size_is_a_user_error(tiny_model):
+    with pytest.raises(UserError, match="16, 32, 64"):
+        resolve_settings(tiny_model, Settings(size=48))
+    events = list(generate(tiny_model, TextToImage("x", settings=Settings(size=48))))
+    assert isinstance(events[-1], Failed) and "size 48" in events[-1].message and not events[-1].details
+
+
+def test_variation_and_embedding_requests(tiny_model):
+    image = Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 30, 3), dtype=np.uint8))
+    out = run(tiny_model, ImageVariation(image, seeds=(1, 2), source_name="src.png"))
+    assert len(out) == 2 and out[0].metadata["source"]["name"] == "src.png"
+    assert len(out[0].metadata["source"]["sha256"]) == 64
+    z = torch.randn(32)
+    emb = run(tiny_model, EmbeddingToImage(z, seeds=(3,), settings=Settings(size=16, sampler="ddim")))
+    assert emb[0].image.shape == (16, 16, 3)
+    assert emb[0].metadata["source"]["image_embed"] == pytest.approx(z.tolist(), abs=1e-6)
+
+
+def test_cancel_between_steps_stops_without_images(tiny_model):
+    cancel = CancelToken()
+    events = []
+    for event in generate(tiny_model, TextToImage("x", seeds=(1,)), cancel):
+        events.append(event)
+        if isinstance(event, StepDone) and event.stage == "decoder" and event.step == 2:
+            cancel.cancel()
+    assert isinstance(events[-1], Cancelled) and events[-1].stage == "decoder" and events[-1].step == 2
+    assert not any(isinstance(e, (ImageReady, Finished)) for e in events)
+    assert sum(isinstance(e, StepDone) and e.stage == "decoder" for e in events) == 2
+
+
+def test_a_failing_stage_ends_in_failed_not_an_exception(tiny_model, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(tiny_model.upsamplers[0].first, "forward", broken)
+    events = list(generate(tiny_model, TextToImage("x")))
+    assert isinstance(events[-1], Failed) and "boom" in events[-1].message and "Traceback" in events[-1].details
+
+
+@pytest.mark.parametrize("bad", [dict(prior_steps=0), dict(decoder_guidance=float("nan")), dict(sampler="euler"),
+                                 dict(eta=-1.0), dict(upsampler_steps=1001)])
+def test_bad_settings_are_user_errors(bad):
+    with pytest.raises(UserError):
+        Settings(**bad)
+
+
+@pytest.mark.parametrize("seeds", [(), (-1,), (2**32,), (1.5,)])
+def test_bad_seeds_are_user_errors(seeds):
+    with pytest.raises(UserError):
+        TextToImage("x", seeds=seeds)
+
+
+def test_prompt_control_characters_are_dropped():
+    assert TextToImage("a\x00 red\x07 circle\n").prompt == "a red circle "

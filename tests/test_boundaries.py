@@ -1,0 +1,38 @@
+"""Architecture guards: the engine never imports Qt; only studio/ knows Qt."""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+QT = ("PySide6", "shiboken6", "PyQt5", "PyQt6", "pytestqt")
+
+
+def test_importing_engine_loads_no_qt():
+    code = ("import engine, engine.cli, sys; "
+            f"bad = [m for m in sys.modules if m.split('.')[0] in {QT!r}]; assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_only_studio_imports_qt():
+    offenders = [str(p.relative_to(ROOT)) for p in list((ROOT / "engine").rglob("*.py")) + [ROOT / "main.py"]
+                 if imports(p) & set(QT)]
+    assert not offenders
+
+
+def test_studio_is_the_only_bridge():
+    """Widgets never call the engine's pipeline directly: only studio/worker.py does."""
+    callers = [p.name for p in (ROOT / "studio").rglob("*.py")
+               if "generate(" in p.read_text() and "engine" in p.read_text() and p.name != "worker.py"]
+    assert not callers
