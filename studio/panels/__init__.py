@@ -1,0 +1,1 @@
+"""The studio's panels: prompt, sources, settings, canvas, gallery."""

@@ -1,0 +1,89 @@
+"""Sampling controls: seed (with lock and dice), guidance per stage, steps, sampler, count, size."""
+from __future__ import annotations
+
+import random
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
+                               QSpinBox, QWidget)
+
+from engine.diffusion.noise import MAX_SEED
+from engine.requests import Settings
+
+SEED_SPIN_MAX = min(MAX_SEED, 2**31 - 1)  # QSpinBox holds a C int
+
+
+class GuidanceSlider(QWidget):
+    """A slider in tenths with its value shown beside it."""
+
+    def __init__(self, name: str, value: float, maximum: float = 20.0) -> None:
+        super().__init__()
+        self.slider = QSlider(Qt.Orientation.Horizontal, objectName=name)
+        self.slider.setRange(0, int(maximum * 10))
+        self.label = QLabel()
+        self.slider.valueChanged.connect(lambda v: self.label.setText(f"{v / 10:.1f}"))
+        self.slider.setValue(int(round(value * 10)))
+        self.label.setText(f"{value:.1f}")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.slider)
+        layout.addWidget(self.label)
+
+    @property
+    def value(self) -> float:
+        return self.slider.value() / 10
+
+
+class SettingsPanel(QWidget):
+    """Builds `Settings` and seeds from what the artist set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seed = QSpinBox(objectName="seedSpin")
+        self.seed.setRange(0, SEED_SPIN_MAX)
+        self.seed.setValue(random.randint(0, SEED_SPIN_MAX))
+        self.seed_lock = QCheckBox("Lock", objectName="seedLockCheck")
+        self.seed_lock.setToolTip("Keep this seed for the next generation; unlocked, a new seed is drawn each time")
+        dice = QPushButton("🎲", objectName="seedDiceButton")
+        dice.setToolTip("New random seed")
+        dice.clicked.connect(self.new_seed)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(self.seed_lock)
+        seed_row.addWidget(dice)
+        self.prior_guidance = GuidanceSlider("priorGuidanceSlider", 4.0)
+        self.decoder_guidance = GuidanceSlider("decoderGuidanceSlider", 8.0)
+        self.sampler = QComboBox(objectName="samplerCombo")
+        self.sampler.addItems(["ddpm", "ddim"])
+        self.count = QSpinBox(objectName="countSpin")
+        self.count.setRange(1, 16)
+        self.size = QComboBox(objectName="sizeCombo")
+        form = QFormLayout(self)
+        form.addRow("Seed", seed_row)
+        form.addRow("Prior guidance", self.prior_guidance)
+        form.addRow("Decoder guidance", self.decoder_guidance)
+        form.addRow("Sampler", self.sampler)
+        form.addRow("Images", self.count)
+        form.addRow("Size", self.size)
+
+    def set_sizes(self, sizes: tuple[int, ...]) -> None:
+        """Offer the output sizes the loaded bundle has stages for (largest selected)."""
+        self.size.clear()
+        self.size.addItems([f"{s} px" for s in sizes])
+        self.size.setCurrentIndex(len(sizes) - 1)
+
+    def new_seed(self) -> None:
+        self.seed.setValue(random.randint(0, SEED_SPIN_MAX))
+
+    def take_seeds(self) -> tuple[int, ...]:
+        """Seeds for the next job; an unlocked seed moves on afterwards, so the shown one is never reused."""
+        first = self.seed.value()
+        seeds = tuple((first + i) % (SEED_SPIN_MAX + 1) for i in range(self.count.value()))
+        if not self.seed_lock.isChecked():
+            self.new_seed()
+        return seeds
+
+    def settings(self) -> Settings:
+        size = int(self.size.currentText().split()[0]) if self.size.count() else None
+        return Settings(prior_guidance=self.prior_guidance.value, decoder_guidance=self.decoder_guidance.value,
+                        sampler=self.sampler.currentText(), size=size)

@@ -1,0 +1,145 @@
+"""The one bridge between Qt and the engine: a thread that loads models and serves a job queue.
+
+Engine events come back as queued signals; cancel is checked by the engine between steps.
+"""
+from __future__ import annotations
+
+import collections
+import itertools
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from engine import CancelToken, Cancelled, Failed, Finished, ImageReady, UserError, generate, load_bundle
+from engine.metadata import save_png
+
+
+@dataclass
+class Job:
+    """A request waiting for, or being served by, the engine."""
+
+    id: int
+    request: object
+    label: str
+
+
+class EngineWorker(QObject):
+    """Lives on its own QThread; everything it emits reaches the GUI thread as a queued signal."""
+
+    model_loaded = Signal(str, str)  # status, message
+    job_started = Signal(int, str)
+    event = Signal(int, object)  # job id, engine Event
+    image_saved = Signal(int, object, str)  # job id, ImageReady, path
+    job_done = Signal(int, str)  # job id, outcome: finished | failed | cancelled
+    queue_changed = Signal(list)
+    _wake = Signal()
+
+    def __init__(self, library: Path, device: str = "cpu", dtype: torch.dtype = torch.float32) -> None:
+        super().__init__()
+        self.library, self.device, self.dtype = library, device, dtype
+        self.model = None
+        self._jobs: collections.deque[Job] = collections.deque()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._cancel: CancelToken | None = None
+        self._running = False
+        self._wake.connect(self._drain)
+
+    # --- called from the GUI thread -------------------------------------------------------------
+    def submit(self, request, label: str) -> int:
+        """Queue a request at the back; returns its job id."""
+        job = Job(next(self._ids), request, label)
+        with self._lock:
+            self._jobs.append(job)
+        self._announce()
+        self._wake.emit()
+        return job.id
+
+    def cancel_current(self) -> None:
+        """Stop the running job before its next step."""
+        if self._cancel is not None:
+            self._cancel.cancel()
+
+    def clear_queue(self) -> None:
+        with self._lock:
+            self._jobs.clear()
+        self._announce()
+
+    def _announce(self) -> None:
+        with self._lock:
+            labels = [j.label for j in self._jobs]
+        self.queue_changed.emit(labels)
+
+    # --- on the worker thread -------------------------------------------------------------------
+    @Slot(str)
+    def load(self, spec: str) -> None:
+        """Load a bundle; the previous model stays usable until this one is ready."""
+        try:
+            model = load_bundle(spec, self.device, self.dtype)
+        except UserError as err:
+            self.model_loaded.emit("missing", str(err))
+            return
+        except Exception as err:  # noqa: BLE001 - report any load failure in the UI
+            self.model_loaded.emit("failed", f"{type(err).__name__}: {err}")
+            return
+        self.model = model
+        self.model_loaded.emit("ready", f"{model.config.name} ({model.fingerprint})")
+        self._drain()
+
+    @Slot()
+    def _drain(self) -> None:
+        if self._running or self.model is None:
+            return
+        self._running = True
+        try:
+            while True:
+                with self._lock:
+                    job = self._jobs.popleft() if self._jobs else None
+                if job is None:
+                    break
+                self._announce()
+                self._serve(job)
+        finally:
+            self._running = False
+
+    def _serve(self, job: Job) -> None:
+        self._cancel = CancelToken()
+        self.job_started.emit(job.id, job.label)
+        outcome = "failed"
+        for ev in generate(self.model, job.request, self._cancel):
+            if isinstance(ev, ImageReady):
+                try:
+                    path = save_png(self._path(ev), ev.image, ev.metadata)
+                except OSError as err:
+                    self.event.emit(job.id, Failed(f"could not save the image: {err}"))
+                    continue
+                self.image_saved.emit(job.id, ev, str(path))
+            elif isinstance(ev, Finished):
+                outcome = "finished"
+            elif isinstance(ev, Cancelled):
+                outcome = "cancelled"
+            if not isinstance(ev, ImageReady):
+                self.event.emit(job.id, ev)
+        self._cancel = None
+        self.job_done.emit(job.id, outcome)
+
+    def _path(self, image: ImageReady) -> Path:
+        stem = f"{image.metadata.get('kind', 'image')}-{image.seed}"
+        path = self.library / f"{stem}.png"
+        n = 1
+        while path.exists():
+            path, n = self.library / f"{stem}-{n}.png", n + 1
+        return path
+
+
+def start_worker(library: Path, device: str = "cpu", dtype: torch.dtype = torch.float32) -> tuple[EngineWorker, QThread]:
+    """An EngineWorker on a fresh, running QThread."""
+    thread = QThread()
+    thread.setObjectName("engineThread")
+    worker = EngineWorker(library, device, dtype)
+    worker.moveToThread(thread)
+    thread.start()
+    return worker, thread
