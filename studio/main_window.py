@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QMainWindow, QProgressBar,
                                QSplitter, QVBoxLayout, QWidget)
@@ -80,7 +82,7 @@ class MainWindow(QMainWindow):
         w.model_loaded.connect(s.set_model)
         w.event.connect(self._on_event)
         w.image_saved.connect(self._on_image)
-        w.job_started.connect(lambda _id, label: (s.set_busy(True), self._say(f"Working: {label}")))
+        w.job_started.connect(self._on_started)
         w.job_done.connect(self._on_done)
         w.queue_changed.connect(self._on_queue)
         s.model_changed.connect(self._on_model)
@@ -89,7 +91,7 @@ class MainWindow(QMainWindow):
         s.result_added.connect(self._show_result)
         self.gallery.result_selected.connect(self._show_result)
         self.prompt.generate_requested.connect(self.generate)
-        self.prompt.cancel_requested.connect(self.worker.cancel_current)
+        self.prompt.cancel_requested.connect(self.cancel)
         self.sources.image_dropped.connect(self.vary)
         self.model_combo.activated.connect(self._on_model_combo)
 
@@ -118,8 +120,12 @@ class MainWindow(QMainWindow):
                                      source_name=Path(path).name)
         except UserError as err:
             return self._say(f"⚠ {err}")
-        self.canvas.show_pixels(__import__("numpy").asarray(image), f"source: {Path(path).name}")
+        self.canvas.show_pixels(np.asarray(image), f"source: {Path(path).name}")
         self._submit(request, f"variations of {Path(path).name}")
+
+    def cancel(self) -> None:
+        """Stop the running job before its next step (called here, on the GUI thread: the worker is busy)."""
+        self.worker.cancel_current()
 
     def _submit(self, request, label: str) -> None:
         if self.state.model_status not in ("ready", "loading") and self.worker.model is None:
@@ -131,7 +137,7 @@ class MainWindow(QMainWindow):
         ready = status == "ready"
         self.prompt.generate_button.setEnabled(ready or self.worker.model is not None)
         if ready:
-            self.settings.set_sizes(self.worker.model.config.sizes)
+            self.settings.set_model(self.worker.model.config)
             self._say(f"Model ready: {message}")
             if not self.state.results:
                 self.canvas.show_message("Type a prompt and press Ctrl+Enter,\nor drop an image for variations.")
@@ -164,6 +170,10 @@ class MainWindow(QMainWindow):
                 self.canvas.show_pixels(event.preview[0], f"{event.stage} step {event.step}/{event.steps}")
         elif isinstance(event, Failed):
             self._say(f"⚠ Failed: {event.message}")
+
+    def _on_started(self, job_id: int, label: str) -> None:
+        self.state.set_busy(True)
+        self._say(f"Working: {label}")
 
     def _on_image(self, job_id: int, image, path: str) -> None:
         self.state.add_result(Result(image.image, path, image.metadata))

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
                                QSpinBox, QWidget)
 
 from engine.diffusion.noise import MAX_SEED
-from engine.requests import Settings
+from engine.requests import MAX_STEPS, Settings
 
 SEED_SPIN_MAX = min(MAX_SEED, 2**31 - 1)  # QSpinBox holds a C int
 
@@ -58,16 +58,27 @@ class SettingsPanel(QWidget):
         self.count = QSpinBox(objectName="countSpin")
         self.count.setRange(1, 16)
         self.size = QComboBox(objectName="sizeCombo")
+        self.steps = {stage: QSpinBox(objectName=f"{stage}StepsSpin") for stage in ("prior", "decoder", "upsampler")}
+        steps_row = QHBoxLayout()
+        for stage, spin in self.steps.items():
+            spin.setRange(1, MAX_STEPS)
+            spin.setToolTip(f"{stage} steps")
+            steps_row.addWidget(spin)
         form = QFormLayout(self)
         form.addRow("Seed", seed_row)
         form.addRow("Prior guidance", self.prior_guidance)
         form.addRow("Decoder guidance", self.decoder_guidance)
+        form.addRow("Steps P/D/U", steps_row)
         form.addRow("Sampler", self.sampler)
         form.addRow("Images", self.count)
         form.addRow("Size", self.size)
 
-    def set_sizes(self, sizes: tuple[int, ...]) -> None:
-        """Offer the output sizes the loaded bundle has stages for (largest selected)."""
+    def set_model(self, config) -> None:
+        """Offer the loaded bundle's output sizes (largest selected) and its default step counts."""
+        sizes = config.sizes
+        ups = config.upsamplers[0].steps if config.upsamplers else 1
+        for stage, value in (("prior", config.prior.steps), ("decoder", config.decoder.steps), ("upsampler", ups)):
+            self.steps[stage].setValue(value)
         self.size.clear()
         self.size.addItems([f"{s} px" for s in sizes])
         self.size.setCurrentIndex(len(sizes) - 1)
@@ -86,4 +97,5 @@ class SettingsPanel(QWidget):
     def settings(self) -> Settings:
         size = int(self.size.currentText().split()[0]) if self.size.count() else None
         return Settings(prior_guidance=self.prior_guidance.value, decoder_guidance=self.decoder_guidance.value,
-                        sampler=self.sampler.currentText(), size=size)
+                        sampler=self.sampler.currentText(), size=size, prior_steps=self.steps["prior"].value(),
+                        decoder_steps=self.steps["decoder"].value(), upsampler_steps=self.steps["upsampler"].value())

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtCore import Qt
 
 from studio.app import create_main_window
 
@@ -34,7 +35,7 @@ def test_generate_shows_images_with_their_seeds(window, qtbot, tmp_path):
     window.settings.seed_lock.setChecked(True)
     window.settings.seed.setValue(42)
     window.settings.count.setValue(2)
-    qtbot.mouseClick(window.prompt.generate_button, __import__("PySide6.QtCore").QtCore.Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.prompt.generate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.gallery.count() == 2, timeout=60_000)
     seeds = [window.gallery.item(i).data(0x0100).seed for i in range(2)]
     assert seeds == [42, 43] and window.settings.seed.value() == 42
@@ -65,3 +66,17 @@ def test_variation_of_dropped_image(window, qtbot, tmp_path):
     window.sources.image_dropped.emit(str(src))
     qtbot.waitUntil(lambda: window.gallery.count() == 1, timeout=60_000)
     assert window.state.results[0].metadata["kind"] == "variation"
+
+
+def test_cancel_stops_within_a_step_and_keeps_the_ui_alive(window, qtbot):
+    window.settings.steps["decoder"].setValue(1000)
+    window.prompt.edit.setPlainText("a slow one")
+    window.generate()
+    qtbot.waitUntil(lambda: window.status.text().startswith("decoder") and window.progress_bar.value() >= 1,
+                    timeout=60_000)
+    qtbot.mouseClick(window.prompt.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.status.text() == "Cancelled.", timeout=30_000)
+    assert window.progress_bar.value() < 1000 and window.gallery.count() == 0
+    window.settings.steps["decoder"].setValue(2)
+    window.generate()
+    qtbot.waitUntil(lambda: window.gallery.count() == 1, timeout=60_000)
