@@ -81,6 +81,7 @@ class Payload:
 MARKER = None
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 def test_crafted_pickle_does_not_execute(tmp_path):
     global MARKER
     MARKER = tmp_path / "pwned"
