@@ -30,6 +30,7 @@ class ClipConfig:
     context_length: int = 77
     vocab_size: int = 49408
     quick_gelu: bool = True
+    vision: bool = True  # False: a text-only CLIP (Karlo's text→image repo ships no image encoder)
     mean: tuple[float, ...] = OPENAI_MEAN
     std: tuple[float, ...] = OPENAI_STD
 
@@ -78,7 +79,7 @@ class BundleConfig:
 
     name: str = "karlo-v1-alpha"
     clip: ClipConfig = ClipConfig()
-    prior: PriorStageConfig = PriorStageConfig()
+    prior: PriorStageConfig | None = PriorStageConfig()  # None: an image-variations bundle
     decoder: DecoderStageConfig = DecoderStageConfig()
     upsamplers: tuple[UpsamplerStageConfig, ...] = field(default_factory=lambda: (UpsamplerStageConfig(),))
 

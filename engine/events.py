@@ -38,6 +38,7 @@ class ImageReady(Event):
 class Finished(Event):
     images: tuple[ImageReady, ...]
     seconds: float
+    samples: object = None  # (B, 3, H, W) float32 in [-1, 1]: the images before 8-bit rounding
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from .diffusion.samplers import Process
 from .nn.conditioning import DecoderConditioning
 from .nn.transformer import PriorTransformer
 from .nn.unet import UNet
-from .stages.embed import ClipEncoder, build_clip
+from .stages.embed import ClipEncoder, ClipTowers
 
 
 @dataclass
@@ -28,7 +28,7 @@ class UnCLIP:
 
     config: BundleConfig
     clip: ClipEncoder
-    prior: PriorTransformer
+    prior: PriorTransformer | None  # None in image-variations bundles
     decoder: UNet
     conditioning: DecoderConditioning
     upsamplers: list[Upsampler]
@@ -42,22 +42,26 @@ class UnCLIP:
         torch.manual_seed(seed)
         model = cls(
             config=config,
-            clip=ClipEncoder(build_clip(config.clip), config.clip),
-            prior=PriorTransformer(config.prior.network),
+            clip=ClipEncoder(ClipTowers(config.clip), config.clip),
+            prior=PriorTransformer(config.prior.network) if config.prior else None,
             decoder=UNet(config.decoder.network),
             conditioning=DecoderConditioning(config.decoder.conditioning),
             upsamplers=[Upsampler(UNet(u.network), UNet(u.network) if u.last_step_model else None)
                         for u in config.upsamplers],
         )
         with torch.no_grad():  # learned embeddings start at zero in the modules; make them informative
-            for p in (model.prior.pos_embed, model.prior.query, model.conditioning.null_image_embed):
-                p.normal_(0, 0.02)
+            model.conditioning.null_image_embed.normal_(0, 0.02)
+            if model.prior is not None:
+                model.prior.pos_embed.normal_(0, 0.02)
+                model.prior.query.normal_(0, 0.02)
         return model.eval()
 
     def modules(self) -> dict[str, nn.Module]:
         """Every network by a stable name."""
-        named = {"clip": self.clip.model, "prior": self.prior, "decoder": self.decoder,
+        named = {"clip": self.clip.towers, "prior": self.prior, "decoder": self.decoder,
                  "conditioning": self.conditioning}
+        if self.prior is None:
+            del named["prior"]
         for i, u in enumerate(self.upsamplers):
             named[f"upsampler{i}.first"] = u.first
             if u.last is not None:

@@ -9,13 +9,14 @@ import dataclasses
 import threading
 import time
 import traceback
-from typing import Generator, Iterator
+from typing import Callable, Generator, Iterator
 
 import torch
 import torch.nn.functional as F
 
+from .config import PriorStageConfig
 from .diffusion.noise import PerImageNoise
-from .diffusion.samplers import Step
+from .diffusion.samplers import NoiseFn, Step
 from .errors import UserError
 from .events import Cancelled, Event, Failed, Finished, ImageReady, StageStarted, StepDone
 from .metadata import ENGINE_VERSION
@@ -54,12 +55,13 @@ def resolve_settings(model: UnCLIP, settings: Settings) -> Settings:
     if size not in c.sizes:
         raise UserError(f"size {size} is not a stage of this model: choose one of {', '.join(map(str, c.sizes))}")
     pick = lambda value, default: default if value is None else value  # noqa: E731
+    prior = c.prior or PriorStageConfig()
     return dataclasses.replace(
         settings, size=size,
-        prior_steps=pick(settings.prior_steps, c.prior.steps),
+        prior_steps=pick(settings.prior_steps, prior.steps),
         decoder_steps=pick(settings.decoder_steps, c.decoder.steps),
         upsampler_steps=pick(settings.upsampler_steps, c.upsamplers[0].steps if c.upsamplers else 1),
-        prior_guidance=pick(settings.prior_guidance, c.prior.guidance),
+        prior_guidance=pick(settings.prior_guidance, prior.guidance),
         decoder_guidance=pick(settings.decoder_guidance, c.decoder.guidance))
 
 
@@ -100,15 +102,18 @@ class _Driver:
         return to_uint8(x0).numpy()
 
 
-def generate(model: UnCLIP, request: Request, cancel: CancelToken | None = None,
-             previews: bool = True) -> Iterator[Event]:
-    """Serve a request (Ramesh et al. 2022, fig. 2): CLIP → prior → decoder → upsamplers."""
+def generate(model: UnCLIP, request: Request, cancel: CancelToken | None = None, previews: bool = True,
+             noise: Callable[[str], NoiseFn] | None = None) -> Iterator[Event]:
+    """Serve a request (Ramesh et al. 2022, fig. 2): CLIP → prior → decoder → upsamplers.
+
+    `noise(stage)` may replace the per-image seeded noise (parity tests replay a reference's draws).
+    """
     cancel, start = cancel or CancelToken(), time.perf_counter()
     drive = _Driver(cancel, previews)
     try:
         s = resolve_settings(model, request.settings)
         seeds = list(request.seeds)
-        noise = lambda stage: PerImageNoise(seeds, stage, model.device)  # noqa: E731
+        noise = noise or (lambda stage: PerImageNoise(seeds, stage, model.device))
         opts = {"sampler": s.sampler, **({"eta": s.eta} if s.sampler == "ddim" else {})}
         with torch.inference_mode():
             text = model.clip.encode_text([request.prompt] * len(seeds))
@@ -128,7 +133,7 @@ def generate(model: UnCLIP, request: Request, cancel: CancelToken | None = None,
         ready = tuple(ImageReady(i, seed, pixels[i], describe(model, request, s, i, z_i[i]))
                       for i, seed in enumerate(seeds))
         yield from ready
-        yield Finished(ready, time.perf_counter() - start)
+        yield Finished(ready, time.perf_counter() - start, x.float().cpu())
     except _Stop:
         yield Cancelled(drive.stage, drive.step)
     except UserError as err:
@@ -142,6 +147,9 @@ def image_embedding(model: UnCLIP, request: Request, text: TextEncoding, uncond:
     """z_i (B, D): from the prior for a caption, from CLIP for an image, or as given."""
     b = text.embed.shape[0]
     if isinstance(request, TextToImage):
+        if model.prior is None:
+            raise UserError("this model has no diffusion prior (an image-variations bundle): it makes "
+                            "variations of images, not images from text")
         return (yield from drive("prior", s.prior_steps, sample_prior(
             model.prior, model.process("prior"), text, uncond, noise("prior"), s.prior_steps, s.prior_guidance,
             **opts), image=False))

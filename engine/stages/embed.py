@@ -5,9 +5,12 @@ from dataclasses import dataclass
 
 import open_clip
 import torch
+from open_clip.model import _build_text_tower, _build_vision_tower
 from PIL import Image
+from torch import nn
 
 from ..config import ClipConfig
+from ..errors import UserError
 
 
 @dataclass(frozen=True)
@@ -24,27 +27,39 @@ class TextEncoding:
         return TextEncoding(*(torch.cat([getattr(p, f) for p in parts]) for f in ("embed", "states", "mask")))
 
 
-def build_clip(config: ClipConfig) -> open_clip.CLIP:
-    """An open_clip CLIP of the configured shape, with random weights."""
-    vision = dict(layers=config.vision_layers, width=config.vision_width, head_width=config.vision_head_width,
-                  patch_size=config.patch_size, image_size=config.image_size)
-    text = dict(context_length=config.context_length, vocab_size=config.vocab_size, width=config.text_width,
-                heads=config.text_heads, layers=config.text_layers)
-    return open_clip.CLIP(config.embed_dim, vision, text, quick_gelu=config.quick_gelu)
+class ClipTowers(nn.Module):
+    """open_clip's text tower and, when the bundle has one, its vision tower."""
+
+    def __init__(self, config: ClipConfig):
+        super().__init__()
+        text = dict(context_length=config.context_length, vocab_size=config.vocab_size, width=config.text_width,
+                    heads=config.text_heads, layers=config.text_layers, output_tokens=True)
+        self.text = _build_text_tower(config.embed_dim, text, quick_gelu=config.quick_gelu)
+        self.visual = None
+        if config.vision:
+            vision = dict(layers=config.vision_layers, width=config.vision_width,
+                          head_width=config.vision_head_width, patch_size=config.patch_size,
+                          image_size=config.image_size)
+            self.visual = _build_vision_tower(config.embed_dim, vision, quick_gelu=config.quick_gelu)
+
+    def restore_buffers(self) -> None:
+        """Rebuild the causal mask, which is not saved with the weights."""
+        self.text.register_buffer("attn_mask", self.text.build_causal_mask().to(self.text.positional_embedding.device),
+                                  persistent=False)
 
 
 class ClipEncoder:
-    """A frozen open_clip model with its tokenizer and image preprocessing."""
+    """Frozen CLIP towers with open_clip's tokenizer and image preprocessing."""
 
-    def __init__(self, model: open_clip.CLIP, config: ClipConfig):
-        self.model, self.config = model.eval(), config
+    def __init__(self, towers: ClipTowers, config: ClipConfig):
+        self.towers, self.config = towers.eval(), config
         self.tokenizer = open_clip.tokenizer.SimpleTokenizer(context_length=config.context_length)
         self.preprocess = open_clip.transform.image_transform(config.image_size, is_train=False,
                                                               mean=config.mean, std=config.std)
 
     @property
     def device(self) -> torch.device:
-        return self.model.text_projection.device
+        return self.towers.text.positional_embedding.device
 
     def token_count(self, prompt: str) -> int:
         """Tokens a caption needs, start and end tokens included (the context holds 77)."""
@@ -52,13 +67,9 @@ class ClipEncoder:
 
     def encode_text(self, prompts: list[str]) -> TextEncoding:
         """Captions → token states and projected embeddings (captions longer than 77 tokens are cut)."""
-        m = self.model
         tokens = self.tokenizer(prompts).to(self.device)  # (B, 77), zero padded, EOT = highest id
-        dtype = m.transformer.get_cast_dtype()
-        x = m.token_embedding(tokens).to(dtype) + m.positional_embedding.to(dtype)
-        states = m.ln_final(m.transformer(x, attn_mask=m.attn_mask))  # (B, 77, W)
+        embed, states = self.towers.text(tokens)  # (B, D), (B, 77, W)
         eot = tokens.argmax(dim=-1)
-        embed = states[torch.arange(len(prompts), device=self.device), eot] @ m.text_projection  # (B, D)
         mask = torch.arange(tokens.shape[1], device=self.device)[None] <= eot[:, None]
         return TextEncoding(embed, states, mask)
 
@@ -68,4 +79,7 @@ class ClipEncoder:
 
     def encode_image(self, pixels: torch.Tensor) -> torch.Tensor:
         """CLIP input (B, 3, S, S) → projected image embeddings z_i (B, D), unnormalised."""
-        return self.model.encode_image(pixels.to(self.model.visual.conv1.weight.dtype))
+        if self.towers.visual is None:
+            raise UserError("this model has no CLIP image encoder, so it cannot make variations of an image "
+                            "(use an image-variations bundle such as kakaobrain/karlo-v1-alpha-image-variations)")
+        return self.towers.visual(pixels.to(self.towers.visual.conv1.weight.dtype))
