@@ -143,7 +143,8 @@ def load_module(factory: Callable[[], nn.Module], sources: list[tuple[list[Path]
                 if part in QKV:
                     pending.setdefault(target, {})[part] = tensor
                     if len(pending[target]) == 3:
-                        state[target] = torch.cat([pending.pop(target)[p] for p in QKV])
+                        thirds = pending.pop(target)
+                        state[target] = torch.cat([thirds[p] for p in QKV])
                 else:
                     state[target] = tensor
     _check(state, expected, where)

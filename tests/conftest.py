@@ -22,3 +22,11 @@ def tiny_model() -> UnCLIP:
 def tiny_bundle(tmp_path_factory, tiny_model):
     """The tiny model saved as a bundle folder."""
     return save_bundle(tiny_model, tmp_path_factory.mktemp("bundle") / "tiny")
+
+
+@pytest.fixture(scope="session")
+def karlo(tmp_path_factory):
+    """Tiny reference Karlo pipelines saved in the Hugging Face layout (see karlo_reference.py)."""
+    from tests.engine.karlo_reference import save_pipelines
+    t2i, var, parts = save_pipelines(tmp_path_factory.mktemp("karlo"))
+    return {"t2i_dir": t2i, "variation_dir": var, **parts}

@@ -66,12 +66,17 @@ class Process:
         return self.eps(x_t, t, pred)
 
     def posterior(self, t: int, t_prev: int) -> tuple[float, float, float, float]:
-        """Coefficients of q(x_{t_prev} | x_t, x_0) for a respaced step: (c_x0, c_xt, variance, beta)."""
-        a_t, a_prev = self.schedule.alpha_bar(t), self.schedule.alpha_bar(t_prev)
-        beta = float(self.schedule.betas[t]) if t_prev == t - 1 else 1 - a_t / a_prev
-        c_x0 = math.sqrt(a_prev) * beta / (1 - a_t)
-        c_xt = math.sqrt(1 - beta) * (1 - a_prev) / (1 - a_t)
-        return c_x0, c_xt, (1 - a_prev) / (1 - a_t) * beta, beta
+        """Coefficients of q(x_{t_prev} | x_t, x_0) for a respaced step: (c_x0, c_xt, variance, beta).
+
+        Computed in float32 as Karlo's diffusers port does: at t = 999, alpha = 1 − beta ≈ 6e-7 is
+        rounded coarsely there, and matching that rounding keeps whole runs equal to the reference.
+        """
+        f32 = lambda v: torch.tensor(v, dtype=torch.float32)  # noqa: E731
+        a_t, a_prev = f32(self.schedule.alpha_bar(t)), f32(self.schedule.alpha_bar(t_prev))
+        beta = f32(float(self.schedule.betas[t])) if t_prev == t - 1 else 1 - a_t / a_prev
+        c_x0 = a_prev.sqrt() * beta / (1 - a_t)
+        c_xt = (1 - beta).sqrt() * (1 - a_prev) / (1 - a_t)
+        return float(c_x0), float(c_xt), float((1 - a_prev) / (1 - a_t) * beta), float(beta)
 
 
 def _pairs(timesteps: list[int]) -> Iterator[tuple[int, int, int]]:
