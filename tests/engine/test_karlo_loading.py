@@ -77,7 +77,7 @@ def test_bad_folders_fail_with_one_line(karlo, tmp_path, capsys, how, message):
 
 def test_loading_holds_one_copy_of_the_weights(tmp_path):
     """Peak memory while loading a 417 MB bundle stays within 1.3× its weights (fresh process; the
-    tokenizer's vocabulary, about 60 MB, is part of the growth)."""
+    tokenizer's vocabulary, about 24 MB, is part of the growth)."""
     import dataclasses
 
     from engine import UnCLIP, save_bundle
