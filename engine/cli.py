@@ -18,7 +18,7 @@ from .events import Cancelled, Failed, Finished, StageStarted, StepDone
 from .metadata import parameters_text, read_png_metadata, save_png
 from .model import UnCLIP
 from .pipeline import CancelToken, generate, resolve_settings
-from .requests import ImageVariation, Settings, TextToImage
+from .requests import PRESETS, ImageVariation, Settings, TextToImage
 from .sources import load_image
 
 MAX_COUNT = 64
@@ -58,6 +58,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prior-guidance", type=_number)
     p.add_argument("--decoder-guidance", type=_number)
     p.add_argument("--steps", help="PRIOR,DECODER,UPSAMPLER step counts, e.g. 25,25,7")
+    p.add_argument("--preset", choices=tuple(PRESETS), help="Karlo's step presets: fast = 25,25,7; "
+                   "quality = 25,50,7 (Karlo's original default); --steps wins")
     p.add_argument("--sampler", default="ddpm", choices=("ddpm", "ddim"))
     p.add_argument("--eta", type=_number, default=0.0, help="DDIM noise (0 = deterministic)")
     p.add_argument("--count", type=_positive_int, default=1, help=f"images, 1 to {MAX_COUNT}")
@@ -94,7 +96,7 @@ def _steps(text: str | None) -> tuple[int | None, int | None, int | None]:
 
 
 def _settings(args) -> Settings:
-    p, d, u = _steps(args.steps)
+    p, d, u = _steps(args.steps) if args.steps or not args.preset else PRESETS[args.preset]
     return Settings(prior_steps=p, decoder_steps=d, upsampler_steps=u, prior_guidance=args.prior_guidance,
                     decoder_guidance=args.decoder_guidance, sampler=args.sampler, eta=args.eta, size=args.size)
 

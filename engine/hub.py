@@ -38,3 +38,21 @@ def snapshot_folder(spec: str) -> Path:
     if not (folder / "model_index.json").is_file():
         raise BundleError(f"{spec}: the cached snapshot has no model_index.json ({folder})")
     return folder
+
+
+def cached_unclip_repos() -> list[str]:
+    """Repo ids of unCLIP pipelines (Karlo and its image-variations twin) in the local cache."""
+    import json
+    found = []
+    for repo in sorted(cache_dir().glob("models--*--*")):
+        ref = repo / "refs" / "main"
+        if not ref.is_file():
+            continue
+        index = repo / "snapshots" / ref.read_text().strip() / "model_index.json"
+        try:
+            kind = json.loads(index.read_text()).get("_class_name")
+        except (OSError, ValueError):
+            continue
+        if kind in ("UnCLIPPipeline", "UnCLIPImageVariationPipeline"):
+            found.append(repo.name.removeprefix("models--").replace("--", "/", 1))
+    return found

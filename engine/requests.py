@@ -13,6 +13,8 @@ from .errors import UserError
 
 SAMPLER_NAMES = ("ddpm", "ddim")
 MAX_STEPS = 1000
+# Karlo's sampling presets (kakaobrain/karlo `SAMPLING_CONF`): steps for prior, decoder, upsampler.
+PRESETS = {"fast": (25, 25, 7), "quality": (25, 50, 7)}  # "quality" is Karlo's original "default"
 
 
 @dataclass(frozen=True)

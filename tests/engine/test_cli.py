@@ -38,6 +38,13 @@ def test_count_size_steps_and_guidance(tiny_bundle, tmp_path):
     assert "Steps: 3" in meta and "CFG scale: 3.0" in meta and "Size: 32x32" in meta and "Prior steps: 2" in meta
 
 
+def test_quality_preset_is_karlo_original_default(tiny_bundle, tmp_path):
+    assert main(["generate", "x", "--model", str(tiny_bundle), "--seed", "1", "--preset", "quality", "--size", "16",
+                 "--out", str(tmp_path / "q.png")]) == 0
+    assert "Steps: 50," in Image.open(tmp_path / "q.png").text["parameters"]
+    assert "Prior steps: 25" in Image.open(tmp_path / "q.png").text["parameters"]
+
+
 def test_vary_writes_one_file_per_seed(tiny_bundle, tmp_path):
     src = tmp_path / "src.jpg"
     Image.new("RGB", (50, 20), (200, 30, 30)).save(src)

@@ -30,6 +30,8 @@ def test_repo_id_is_found_in_the_local_cache_offline(karlo, tmp_path, monkeypatc
     monkeypatch.setenv("HF_HOME", str(home))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    from engine.hub import cached_unclip_repos
+    assert cached_unclip_repos() == ["kakaobrain/karlo-v1-alpha"]
     model = load_bundle("kakaobrain/karlo-v1-alpha")
     assert model.model_id == "kakaobrain/karlo-v1-alpha" and model.config.name == "karlo-v1-alpha"
     with pytest.raises(BundleError, match=r"kakaobrain/karlo-v1-alpha-image-variations is not in the local "
@@ -90,13 +92,15 @@ def test_loading_holds_one_copy_of_the_weights(tmp_path):
                          tmp_path / "big")
     size = sum(p.stat().st_size for p in folder.rglob("*.safetensors"))
     script = textwrap.dedent(f"""
-        import resource, sys
+        import re, sys
         sys.path.insert(0, {str(ROOT)!r})
         import engine
-        before = int(open('/proc/self/statm').read().split()[1]) * 4096
+        def status(field):  # kB; VmHWM is this process image's own peak (ru_maxrss keeps the forked parent's)
+            return int(re.search(field + r":\\s+(\\d+)", open("/proc/self/status").read()).group(1)) * 1024
+        before = status("VmRSS")
         model = engine.load_bundle({str(folder)!r})
         total = sum(float(p.float().sum()) for p in model.decoder.parameters())  # touch every weight
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before)
+        print(status("VmHWM") - before)
     """)
     peak = int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout)
     print(f"weights {size / 1e6:.0f} MB, peak growth {peak / 1e6:.0f} MB ({peak / size:.2f}x)")
