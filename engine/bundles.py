@@ -20,7 +20,7 @@ from .nn.conditioning import DecoderConditioning
 from .nn.transformer import PriorTransformer
 from .nn.unet import UNet
 from .stages.embed import ClipEncoder, ClipTowers
-from .weights import IDENTITY, BundleError, load_module, weight_files
+from .weights import IDENTITY, BundleError, load_module, read_files, weight_files
 
 FORMAT = "unclip-studio/1"
 RESOURCES = Path(__file__).resolve().parent.parent / "resources" / "models"
@@ -120,8 +120,8 @@ def _load_own(folder: Path, index: dict, device, dtype) -> UnCLIP:
     )
 
     def load(factory, name: str, stem: str = "model") -> nn.Module:
-        return load_module(factory, [(weight_files(folder / name, (stem,)), IDENTITY)], f"{name}/{stem}",
-                           device, dtype)
+        return load_module(factory, [(read_files(weight_files(folder / name, (stem,)), device), IDENTITY)],
+                           f"{name}/{stem}", device, dtype)
 
     clip = load(lambda: ClipTowers(config.clip), "clip")
     prior = load(lambda: PriorTransformer(config.prior.network), "prior") if config.prior else None

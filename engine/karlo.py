@@ -16,7 +16,7 @@ from .nn.conditioning import ConditioningConfig, DecoderConditioning
 from .nn.transformer import PriorConfig, PriorTransformer
 from .nn.unet import UNet, UNetConfig
 from .stages.embed import ClipEncoder, ClipTowers
-from .weights import BundleError, KeyMap, Rule, load_module, weight_files
+from .weights import BundleError, KeyMap, Rule, load_module, read_files, weight_files
 
 PIPELINES = ("UnCLIPPipeline", "UnCLIPImageVariationPipeline")
 DIFFUSERS_STEMS = ("diffusion_pytorch_model", "diffusion_pytorch_model.fp16")
@@ -256,22 +256,36 @@ def karlo_config(folder: Path, index: dict) -> BundleConfig:
 def load_karlo(folder: Path, index: dict, device, dtype: torch.dtype) -> UnCLIP:
     """Every Karlo component into our networks, straight to `device` in `dtype`."""
     config = karlo_config(folder, index)
-    files = lambda name, stems=DIFFUSERS_STEMS: weight_files(folder / name, stems)  # noqa: E731
-    clip_dtype = torch.float32 if torch.device(device).type == "cpu" else dtype
-    clip_sources = [(files("text_encoder", TRANSFORMERS_STEMS), TEXT_MAP)]
+
+    def tensors(name: str, stems=DIFFUSERS_STEMS):
+        return read_files(weight_files(folder / name, stems), device)
+
+    sources = {name: tensors(name) for name in ("prior", "decoder", "text_proj", "super_res_first", "super_res_last")
+               if (folder / name).is_dir()}
+    sources["text_encoder"] = tensors("text_encoder", TRANSFORMERS_STEMS)
     if config.clip.vision:
-        clip_sources.append((files("image_encoder", TRANSFORMERS_STEMS), VISION_MAP))
+        sources["image_encoder"] = tensors("image_encoder", TRANSFORMERS_STEMS)
+    return assemble(config, sources, device, dtype)
+
+
+def assemble(config: BundleConfig, sources: dict, device, dtype: torch.dtype) -> UnCLIP:
+    """Our networks from diffusers-named tensors, per component (files, or state dicts in memory)."""
+    clip_dtype = torch.float32 if torch.device(device).type == "cpu" else dtype
+    clip_sources = [(sources["text_encoder"], TEXT_MAP)]
+    if config.clip.vision:
+        clip_sources.append((sources["image_encoder"], VISION_MAP))
     clip = load_module(lambda: ClipTowers(config.clip), clip_sources, "text_encoder", device, clip_dtype)
     prior = None
     if config.prior is not None:
-        prior = load_module(lambda: PriorTransformer(config.prior.network), [(files("prior"), PRIOR_MAP)], "prior",
+        prior = load_module(lambda: PriorTransformer(config.prior.network), [(sources["prior"], PRIOR_MAP)], "prior",
                             device, dtype)
-    decoder = load_module(lambda: UNet(config.decoder.network), [(files("decoder"), UNET_MAP)], "decoder", device, dtype)
+    decoder = load_module(lambda: UNet(config.decoder.network), [(sources["decoder"], UNET_MAP)], "decoder",
+                          device, dtype)
     conditioning = load_module(lambda: DecoderConditioning(config.decoder.conditioning),
-                               [(files("text_proj"), TEXT_PROJ_MAP)], "text_proj", device, dtype)
+                               [(sources["text_proj"], TEXT_PROJ_MAP)], "text_proj", device, dtype)
     up = config.upsamplers[0]
-    first = load_module(lambda: UNet(up.network), [(files("super_res_first"), UNET_MAP)], "super_res_first",
+    first = load_module(lambda: UNet(up.network), [(sources["super_res_first"], UNET_MAP)], "super_res_first",
                         device, dtype)
-    last = load_module(lambda: UNet(up.network), [(files("super_res_last"), UNET_MAP)], "super_res_last",
+    last = load_module(lambda: UNet(up.network), [(sources["super_res_last"], UNET_MAP)], "super_res_last",
                        device, dtype) if up.last_step_model else None
     return UnCLIP(config, ClipEncoder(clip, config.clip), prior, decoder, conditioning, [Upsampler(first, last)])

@@ -9,7 +9,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import torch
 from safetensors import SafetensorError, safe_open
@@ -116,37 +116,42 @@ def _torch_load(path: Path, device: torch.device):
         return torch.load(path, map_location=device, weights_only=True)
 
 
-def load_module(factory: Callable[[], nn.Module], sources: list[tuple[list[Path], KeyMap]], where: str,
+def read_files(files: list[Path], device: torch.device | str) -> Iterator[tuple[str, torch.Tensor]]:
+    """Every tensor of a component's weight files, one at a time."""
+    for path in files:
+        yield from read_tensors(path, torch.device(device))
+
+
+def load_module(factory: Callable[[], nn.Module],
+                sources: list[tuple[Iterable[tuple[str, torch.Tensor]], KeyMap]], where: str,
                 device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32) -> nn.Module:
-    """Build `factory()` on the meta device and fill it from `sources` through their key maps, strictly."""
+    """Build `factory()` on the meta device and fill it from (name, tensor) sources through their key
+    maps, strictly: every tensor mapped, every shape checked, then load_state_dict(strict=True, assign=True)."""
     device = torch.device(device)
     with torch.device("meta"):
         module = factory()
     expected = {k: v.shape for k, v in module.state_dict().items()}
     state: dict[str, torch.Tensor] = {}
     pending: dict[str, dict[str, torch.Tensor]] = {}
-    for files, key_map in sources:
-        for path in files:
-            for key, tensor in read_tensors(path, device):
-                try:
-                    mapped = key_map.map(key)
-                except KeyError:
-                    raise BundleError(f"{where}: unexpected tensor {key!r} in {path.name} "
-                                      f"(is this folder another model family?)")
-                if mapped is None:
-                    continue
-                target, part = mapped
-                if tensor.is_floating_point():
-                    tensor = tensor.to(dtype)
-                if part == "T":
-                    tensor = tensor.T.contiguous()
-                if part in QKV:
-                    pending.setdefault(target, {})[part] = tensor
-                    if len(pending[target]) == 3:
-                        thirds = pending.pop(target)
-                        state[target] = torch.cat([thirds[p] for p in QKV])
-                else:
-                    state[target] = tensor
+    for tensors, key_map in sources:
+        for key, tensor in tensors:
+            try:
+                mapped = key_map.map(key)
+            except KeyError:
+                raise BundleError(f"{where}: unexpected tensor {key!r} (is this folder another model family?)")
+            if mapped is None:
+                continue
+            target, part = mapped
+            tensor = tensor.to(device, dtype) if tensor.is_floating_point() else tensor.to(device)
+            if part == "T":
+                tensor = tensor.T.contiguous()
+            if part in QKV:
+                pending.setdefault(target, {})[part] = tensor
+                if len(pending[target]) == 3:
+                    thirds = pending.pop(target)
+                    state[target] = torch.cat([thirds[p] for p in QKV])
+            else:
+                state[target] = tensor
     _check(state, expected, where)
     module.load_state_dict(state, strict=True, assign=True)
     if hasattr(module, "restore_buffers"):

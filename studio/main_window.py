@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLis
                                QSplitter, QVBoxLayout, QWidget)
 
 from engine import Failed, ImageVariation, StageStarted, StepDone, TextToImage, UserError
+from engine.hub import cached_unclip_repos
 from engine.sources import load_image
 
 from .panels.canvas import Canvas
@@ -36,13 +37,14 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("unCLIP Studio")
         self.resize(1100, 760)
         self._last_preview = 0.0
+        self._current_model = self._loading = ""
         self._build()
         self._wire()
         self.load_model(model)
 
     def _build(self) -> None:
         self.model_combo = QComboBox(objectName="modelCombo")
-        self.model_combo.addItems(["default", OPEN_FOLDER])
+        self.model_combo.addItems(["default", *cached_unclip_repos(), OPEN_FOLDER])
         self.prompt = PromptPanel()
         self.sources = SourceDropZone()
         self.settings = SettingsPanel()
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         if self.model_combo.findText(spec) < 0:
             self.model_combo.insertItem(self.model_combo.count() - 1, spec)
         self.model_combo.setCurrentText(spec)
+        self._loading = spec
         self.state.set_model("loading", f"Loading {spec}…")
         self.load_requested.emit(spec)
 
@@ -137,12 +140,16 @@ class MainWindow(QMainWindow):
         ready = status == "ready"
         self.prompt.generate_button.setEnabled(ready or self.worker.model is not None)
         if ready:
+            self._current_model = self._loading
             self.settings.set_model(self.worker.model.config)
             self._say(f"Model ready: {message}")
             if not self.state.results:
                 self.canvas.show_message("Type a prompt and press Ctrl+Enter,\nor drop an image for variations.")
         elif status == "loading":
             self._say(message)
+        elif self.worker.model is not None:
+            self.model_combo.setCurrentText(self._current_model)
+            self._say(f"⚠ Could not load that model, keeping {self._current_model}: {message}")
         else:
             self._say(f"No model: {message}")
             if self.worker.model is None:

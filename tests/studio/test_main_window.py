@@ -80,3 +80,18 @@ def test_cancel_stops_within_a_step_and_keeps_the_ui_alive(window, qtbot):
     window.settings.steps["decoder"].setValue(2)
     window.generate()
     qtbot.waitUntil(lambda: window.gallery.count() == 1, timeout=60_000)
+
+
+def test_a_failed_switch_keeps_the_previous_model(window, qtbot, tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "model_index.json").write_text('{"_class_name": "StableDiffusionPipeline"}')
+    previous = window.worker.model
+    window.load_model(str(bad))
+    qtbot.waitUntil(lambda: window.status.text().startswith("⚠ Could not load"), timeout=30_000)
+    assert "not an unCLIP model" in window.status.text()
+    assert window.worker.model is previous and window.prompt.generate_button.isEnabled()
+    assert window.model_combo.currentText() == window._current_model
+    window.prompt.edit.setPlainText("still works")
+    window.generate()
+    qtbot.waitUntil(lambda: window.gallery.count() == 1, timeout=60_000)
