@@ -117,6 +117,7 @@ def _load_own(folder: Path, index: dict, device, dtype) -> UnCLIP:
         prior=_component(folder, "prior", PriorStageConfig) if has_prior else None,
         decoder=_component(folder, "decoder", DecoderStageConfig),
         upsamplers=tuple(_component(folder, u, UpsamplerStageConfig) for u in ups),
+        default_size=index.get("default_size"),
     )
 
     def load(factory, name: str, stem: str = "model") -> nn.Module:
@@ -135,9 +136,10 @@ def _load_own(folder: Path, index: dict, device, dtype) -> UnCLIP:
     return UnCLIP(config, ClipEncoder(clip, config.clip), prior, decoder, conditioning, upsamplers)
 
 
-def _save(module: nn.Module, path: Path) -> None:
+def _save(module: nn.Module, path: Path, dtype: torch.dtype | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}, str(path))
+    cast = lambda v: v.to(dtype) if dtype is not None and v.is_floating_point() else v  # noqa: E731
+    save_file({k: cast(v.detach().cpu()).contiguous() for k, v in module.state_dict().items()}, str(path))
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -145,21 +147,23 @@ def _write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n")
 
 
-def save_bundle(model: UnCLIP, folder: str | Path) -> Path:
-    """Write a bundle folder in the studio's own layout that `load_bundle` reads back exactly."""
+def save_bundle(model: UnCLIP, folder: str | Path, dtype: torch.dtype | None = None) -> Path:
+    """Write a bundle folder in the studio's own layout that `load_bundle` reads back exactly
+    (`dtype`, e.g. float16, stores the weights smaller; they load in the model's dtype)."""
     folder, c = Path(folder), model.config
     ups = [f"upsampler_{u.size}" for u in c.upsamplers]
-    _write_json(folder / "model_index.json", {"format": FORMAT, "name": c.name, "upsamplers": ups})
+    _write_json(folder / "model_index.json", {"format": FORMAT, "name": c.name, "upsamplers": ups,
+                                              "default_size": c.default_size})
     parts = [("clip", c.clip, model.clip.towers), ("decoder", c.decoder, model.decoder)]
     if model.prior is not None:
         parts.append(("prior", c.prior, model.prior))
     for name, cfg, module in parts:
         _write_json(folder / name / "config.json", to_dict(cfg))
-        _save(module, folder / name / "model.safetensors")
-    _save(model.conditioning, folder / "decoder" / "conditioning.safetensors")
+        _save(module, folder / name / "model.safetensors", dtype)
+    _save(model.conditioning, folder / "decoder" / "conditioning.safetensors", dtype)
     for name, cfg, up in zip(ups, c.upsamplers, model.upsamplers):
         _write_json(folder / name / "config.json", to_dict(cfg))
-        _save(up.first, folder / name / "first.safetensors")
+        _save(up.first, folder / name / "first.safetensors", dtype)
         if up.last is not None:
-            _save(up.last, folder / name / "last.safetensors")
+            _save(up.last, folder / name / "last.safetensors", dtype)
     return folder

@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(vary)
     info = sub.add_parser("info", help="print the settings stored in a generated PNG")
     info.add_argument("image")
+    sub.add_parser("train", help="train the embedded default (see: train --help)", add_help=False)
+    sub.add_parser("eval", help="evaluate a bundle on the procedural world (see: eval --help)", add_help=False)
     rnd = sub.add_parser("random-bundle", help="write a tiny random-weight bundle (for smoke tests)")
     rnd.add_argument("folder")
     rnd.add_argument("--seed", type=_positive_int, default=0)
@@ -215,6 +217,11 @@ COMMANDS = {"generate": cmd_generate, "vary": cmd_vary, "info": cmd_info, "rando
 def main(argv: list[str] | None = None) -> int:
     """Run one command; 0 = done, 2 = user error, 1 = internal failure, 130 = interrupted."""
     try:
+        if argv and argv[0] in ("train", "eval"):
+            from .training.command import main as train_main
+            from .training.evaluate import main as eval_main
+            (train_main if argv[0] == "train" else eval_main)(argv[1:])
+            return 0
         args = build_parser().parse_args(argv)
         COMMANDS[args.command](args)
         return 0

@@ -82,6 +82,7 @@ class BundleConfig:
     prior: PriorStageConfig | None = PriorStageConfig()  # None: an image-variations bundle
     decoder: DecoderStageConfig = DecoderStageConfig()
     upsamplers: tuple[UpsamplerStageConfig, ...] = field(default_factory=lambda: (UpsamplerStageConfig(),))
+    default_size: int | None = None  # output size when none is asked for; None = the largest stage
 
     @property
     def sizes(self) -> tuple[int, ...]:

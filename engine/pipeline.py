@@ -51,7 +51,7 @@ class _Stop(Exception):
 def resolve_settings(model: UnCLIP, settings: Settings) -> Settings:
     """Fill unset steps and guidance from the bundle and check the size against its stages."""
     c = model.config
-    size = settings.size or c.sizes[-1]
+    size = settings.size or c.default_size or c.sizes[-1]
     if size not in c.sizes:
         raise UserError(f"size {size} is not a stage of this model: choose one of {', '.join(map(str, c.sizes))}")
     pick = lambda value, default: default if value is None else value  # noqa: E731
@@ -150,15 +150,24 @@ def image_embedding(model: UnCLIP, request: Request, text: TextEncoding, uncond:
         if model.prior is None:
             raise UserError("this model has no diffusion prior (an image-variations bundle): it makes "
                             "variations of images, not images from text")
-        return (yield from drive("prior", s.prior_steps, sample_prior(
-            model.prior, model.process("prior"), text, uncond, noise("prior"), s.prior_steps, s.prior_guidance,
-            **opts), image=False))
+        candidates = []
+        for k in range(s.prior_candidates):
+            candidates.append((yield from drive("prior", s.prior_steps, sample_prior(
+                model.prior, model.process("prior"), text, uncond, noise("prior" if k == 0 else f"prior{k}"),
+                s.prior_steps, s.prior_guidance, **opts), image=False)))
+        return closest_to_text(torch.stack(candidates), text.embed)
     with torch.inference_mode():
         if isinstance(request, ImageVariation):
             z = model.clip.encode_image(model.clip.image_pixels([request.image]))
         else:
             z = request.image_embed.reshape(-1, request.image_embed.shape[-1])
         return z.to(model.device, torch.float32).expand(b, -1).clone()
+
+
+def closest_to_text(candidates: torch.Tensor, text_embed: torch.Tensor) -> torch.Tensor:
+    """Per image, the candidate z_i (K, B, D) with the highest cosine similarity to z_t (B, D)."""
+    sims = F.cosine_similarity(candidates.float(), text_embed.float()[None], dim=-1)  # (K, B)
+    return candidates[sims.argmax(0), torch.arange(candidates.shape[1])]
 
 
 def describe(model: UnCLIP, request: Request, s: Settings, index: int, image_embed: torch.Tensor) -> dict:

@@ -28,7 +28,8 @@ class Settings:
     decoder_guidance: float | None = None
     sampler: str = "ddpm"
     eta: float = 0.0  # DDIM noise; 0 = deterministic
-    size: int | None = None  # output side in px; None = the bundle's largest
+    size: int | None = None  # output side in px; None = the bundle's default
+    prior_candidates: int = 1  # paper §2.2: draw this many z_i and keep the one closest to the caption
 
     def __post_init__(self) -> None:
         for name in ("prior_steps", "decoder_steps", "upsampler_steps"):
@@ -39,6 +40,9 @@ class Settings:
             v = getattr(self, name)
             if v is not None and (not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or v > 100):
                 raise UserError(f"{name.replace('_', ' ')} must be a number from 0 to 100, got {v!r}")
+        if isinstance(self.prior_candidates, bool) or not isinstance(self.prior_candidates, int) \
+                or not 1 <= self.prior_candidates <= 8:
+            raise UserError(f"prior candidates must be a whole number from 1 to 8, got {self.prior_candidates!r}")
         if self.sampler not in SAMPLER_NAMES:
             raise UserError(f"unknown sampler {self.sampler!r}: choose one of {', '.join(SAMPLER_NAMES)}")
 

@@ -82,7 +82,7 @@ class SettingsPanel(QWidget):
             self.steps[stage].setValue(value)
         self.size.clear()
         self.size.addItems([f"{s} px" for s in sizes])
-        self.size.setCurrentIndex(len(sizes) - 1)
+        self.size.setCurrentIndex(sizes.index(config.default_size) if config.default_size in sizes else len(sizes) - 1)
 
     def new_seed(self) -> None:
         self.seed.setValue(random.randint(0, SEED_SPIN_MAX))

@@ -1,0 +1,1 @@
+"""Training the embedded default: a procedural captioned world and one trainer per unCLIP stage."""

@@ -1,0 +1,71 @@
+"""`python main.py train STAGE`: train the embedded default stage by stage, resumable, then export it."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+from ..bundles import default_bundle_path, save_bundle
+from ..errors import UserError
+from ..model import UnCLIP
+from .data import scene_set
+from .recipe import DEFAULT_BUNDLE
+from .stages import train_clip, train_decoder, train_prior, train_upsampler
+
+STAGES = ("clip", "prior", "decoder", "upsampler0", "upsampler1")
+STEPS = {"clip": 2000, "prior": 3000, "decoder": 3000, "upsampler0": 1200, "upsampler1": 800}
+
+
+def trained_model(run_dir: Path) -> UnCLIP:
+    """The default bundle with every stage trained so far (random weights elsewhere)."""
+    model = UnCLIP.random(DEFAULT_BUNDLE, seed=0)
+    parts = {"clip": {"clip": model.clip.towers}, "prior": {"prior": model.prior},
+             "decoder": {"decoder": model.decoder, "conditioning": model.conditioning},
+             **{f"upsampler{i}": {"unet": u.first} for i, u in enumerate(model.upsamplers)}}
+    for stage, modules in parts.items():
+        path = run_dir / f"{stage}.pt"
+        if path.is_file():
+            state = torch.load(path, weights_only=True)["modules"]
+            for key, module in modules.items():
+                module.load_state_dict(state[key])
+    return model.eval()
+
+
+def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int) -> None:
+    """Train one stage (earlier stages' checkpoints are loaded first)."""
+    torch.manual_seed(seed)
+    model = trained_model(run_dir)
+    n = steps if steps is not None else STEPS[stage]
+    if stage.startswith("upsampler"):
+        train_upsampler(model, int(stage[-1]), n, run_dir)
+        return
+    data = scene_set(scenes, DEFAULT_BUNDLE.decoder.size, seed, cache=run_dir)
+    {"clip": train_clip, "prior": train_prior, "decoder": train_decoder}[stage](model, data, n, run_dir)
+
+
+def export(run_dir: Path, out: Path) -> Path:
+    """Write the trained stages as the embedded bundle (fp16 safetensors)."""
+    missing = [s for s in STAGES if not (run_dir / f"{s}.pt").is_file()]
+    if missing:
+        raise UserError(f"cannot export: stages not trained yet: {', '.join(missing)} (in {run_dir})")
+    return save_bundle(trained_model(run_dir), out, dtype=torch.float16)
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="unclip-studio train", description=__doc__)
+    parser.add_argument("stage", choices=STAGES + ("all", "export"))
+    parser.add_argument("--run", default="runs/default", help="checkpoint folder (resumes from it)")
+    parser.add_argument("--steps", type=int, help="steps for the stage (default: the recipe's)")
+    parser.add_argument("--scenes", type=int, default=20000, help="rendered scenes for CLIP, prior and decoder")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=str(default_bundle_path()), help="export folder")
+    args = parser.parse_args(argv)
+    run_dir = Path(args.run)
+    if args.stage == "export":
+        print(export(run_dir, Path(args.out)))
+        return
+    for stage in STAGES if args.stage == "all" else (args.stage,):
+        print(f"== {stage}", file=sys.stderr)
+        run(stage, run_dir, args.steps, args.scenes, args.seed)

@@ -1,0 +1,70 @@
+"""Training data from the world: a cache of scenes rendered at the decoder's size, and on-the-fly crops."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .world import Scene, caption, render, sample_scene
+
+
+@dataclass
+class SceneSet:
+    """N scenes with their renders at `size` px: (N, 3, size, size) uint8."""
+
+    scenes: list[Scene]
+    pixels: torch.Tensor
+
+    def captions(self, index: torch.Tensor, rng: np.random.Generator) -> list[str]:
+        """A freshly phrased caption for each indexed scene."""
+        return [caption(self.scenes[int(i)], rng) for i in index]
+
+    def images(self, index: torch.Tensor) -> torch.Tensor:
+        """Renders in [-1, 1], float32 (B, 3, size, size)."""
+        return self.pixels[index].float() / 127.5 - 1
+
+
+def scene_set(count: int, size: int, seed: int, cache: Path | None = None) -> SceneSet:
+    """`count` scenes from `seed`, rendered anti-aliased; cached as .npy beside the checkpoints."""
+    rng = np.random.default_rng(seed)
+    scenes = [sample_scene(rng) for _ in range(count)]
+    path = cache / f"scenes-{seed}-{count}-{size}.npy" if cache else None
+    if path is not None and path.is_file():
+        pixels = np.load(path)
+    else:
+        pixels = np.stack([render(s, size) for s in scenes]).transpose(0, 3, 1, 2)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, pixels)
+    return SceneSet(scenes, torch.from_numpy(np.ascontiguousarray(pixels)))
+
+
+def upsampler_batch(rng: np.random.Generator, batch: int, out_size: int, crop: int = 64,
+                    factor: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random crops for a ×`factor` upsampler to `out_size` px (paper: train on crops, run on whole images).
+
+    Returns (target (B, 3, crop, crop), low-res conditioning bicubic-upsampled to crop size), both in [-1, 1].
+    The low-res crop is rendered at 1/factor of the size and blurred a little, as the paper degrades it.
+    """
+    targets, lows = [], []
+    cells = out_size // crop
+    for _ in range(batch):
+        scene = sample_scene(rng)
+        cx, cy = rng.integers(0, cells, 2)
+        window = (cx / cells, cy / cells, (cx + 1) / cells, (cy + 1) / cells)
+        targets.append(render(scene, crop, window, supersample=2 if out_size > 256 else 4))
+        lows.append(render(scene, crop // factor, window))
+    target = torch.from_numpy(np.stack(targets)).permute(0, 3, 1, 2).float() / 127.5 - 1
+    low = torch.from_numpy(np.stack(lows)).permute(0, 3, 1, 2).float() / 127.5 - 1
+    sigma = float(rng.uniform(0, 0.6))
+    if sigma > 0.05:
+        k = torch.arange(-2, 3, dtype=torch.float32)
+        w = torch.exp(-k**2 / (2 * sigma**2))
+        w = (w / w.sum())
+        low = F.conv2d(F.pad(low, (2, 2, 2, 2), mode="replicate"), w.view(1, 1, 1, 5).repeat(3, 1, 1, 1), groups=3)
+        low = F.conv2d(low, w.view(1, 1, 5, 1).repeat(3, 1, 1, 1), groups=3)
+    up = F.interpolate(low, size=(crop, crop), mode="bicubic", align_corners=False, antialias=True).clamp(-1, 1)
+    return target, up

@@ -1,0 +1,191 @@
+"""`python main.py eval`: how well a bundle draws the world, judged by a probe trained on renders.
+
+Reproducible from a seed. Reports probe accuracy on held-out renders, then for the whole chain:
+shape / colour / background accuracy on single-object prompts (medium+large, and small apart),
+attribute binding on two-object prompts with and without the paper's two-sample prior trick,
+variation consistency and diversity, CLIP retrieval top-1, a Fréchet distance in probe features,
+and single-object accuracy at every stage size.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from ..bundles import load_bundle
+from ..events import Finished
+from ..model import UnCLIP
+from ..pipeline import generate
+from ..requests import ImageVariation, Settings, TextToImage
+from .probe import Probe, held_out_accuracy, read, train_probe
+from .world import COLORS, SHAPES, Scene, Thing, caption, render
+
+COLOR_NAMES = list(COLORS)
+
+
+def _images(model: UnCLIP, requests: list, label: str) -> torch.Tensor:
+    """Run requests; (N, 3, H, W) in [-1, 1], with a progress line on stderr."""
+    out = []
+    for i, request in enumerate(requests):
+        print(f"\r  {label}: {i + 1}/{len(requests)}", end="", file=sys.stderr)
+        done = [e for e in generate(model, request, previews=False) if isinstance(e, Finished)]
+        if not done:
+            raise RuntimeError(f"generation failed for {request}")
+        out.append(done[0].samples)
+    print(file=sys.stderr)
+    return torch.cat(out)
+
+
+def single_object_prompts(rng: np.random.Generator, n: int, sizes: tuple[str, ...]) -> list[Scene]:
+    """Scenes for 'a {size} {colour} {shape} on a {colour} background' prompts."""
+    scenes = []
+    for _ in range(n):
+        bg, color = rng.choice(COLOR_NAMES, 2, replace=False)
+        scenes.append(Scene((Thing(str(rng.choice(SHAPES)), str(color), str(rng.choice(sizes)), "centre"),),
+                            "solid", (str(bg), "white")))
+    return scenes
+
+
+def prompt_of(scene: Scene) -> str:
+    t = scene.things[0]
+    return f"a {t.size} {t.color} {t.shape} on {'an' if scene.colors[0][0] in 'aeiou' else 'a'} {scene.colors[0]} background"
+
+
+def attribute_accuracy(probe: Probe, images: torch.Tensor, scenes: list[Scene]) -> dict[str, float]:
+    seen = read(probe, images)
+    return {
+        "shape": float(np.mean([next(iter(v["pairs"]))[0] == s.things[0].shape for v, s in zip(seen, scenes)])),
+        "colour": float(np.mean([next(iter(v["pairs"]))[1] == s.things[0].color for v, s in zip(seen, scenes)])),
+        "background": float(np.mean([v["bg_color"] == s.colors[0] for v, s in zip(seen, scenes)])),
+    }
+
+
+def frechet(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets (float64)."""
+    a, b = a.double(), b.double()
+    mu = (a.mean(0) - b.mean(0)).pow(2).sum()
+    ca, cb = torch.cov(a.T), torch.cov(b.T)
+
+    def sqrtm(m: torch.Tensor) -> torch.Tensor:
+        w, v = torch.linalg.eigh((m + m.T) / 2)
+        return (v * w.clamp(min=0).sqrt()) @ v.T
+
+    s = sqrtm(ca)
+    return float(mu + torch.trace(ca + cb - 2 * sqrtm(s @ cb @ s)))
+
+
+def retrieval_top1(model: UnCLIP, rng: np.random.Generator, n: int) -> float:
+    """Each of n held-out renders finds its own caption among the n captions (CLIP, cosine)."""
+    scenes = single_object_prompts(rng, n, ("small", "medium", "large"))
+    captions = [prompt_of(s) for s in scenes]
+    pixels = torch.from_numpy(np.stack([render(s, model.config.clip.image_size) for s in scenes]))
+    with torch.no_grad():
+        from .stages import clip_pixels
+        z_i = F.normalize(model.clip.encode_image(clip_pixels(model, pixels.permute(0, 3, 1, 2).float() / 127.5 - 1)), dim=-1)
+        z_t = F.normalize(model.clip.encode_text(captions).embed, dim=-1)
+    best = (z_i @ z_t.T).argmax(1)
+    return float(np.mean([captions[int(j)] == captions[i] for i, j in enumerate(best)]))
+
+
+def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 600, top_n: int = 8) -> dict:
+    """The whole table; `n` prompts per single-object row (fewer elsewhere, as noted in the table)."""
+    rng = np.random.default_rng(seed)
+    began = time.time()
+    probe = train_probe(probe_steps, seed)
+    table: dict = {"seed": seed, "probe (held-out renders)": held_out_accuracy(probe, seed)}
+    s = Settings(size=256)
+
+    scenes = single_object_prompts(rng, n, ("medium", "large"))
+    requests = [TextToImage(prompt_of(sc), seeds=(seed + i,), settings=s) for i, sc in enumerate(scenes)]
+    images = _images(model, requests, "single objects")
+    table["single object, medium+large, 256 px"] = attribute_accuracy(probe, images, scenes)
+    renders = torch.from_numpy(np.stack([render(sc, 64) for sc in scenes])).permute(0, 3, 1, 2).float() / 127.5 - 1
+    with torch.no_grad():
+        table["Fréchet distance (probe features) vs renders"] = frechet(
+            probe.embed(F.interpolate(images, size=(64, 64), mode="area")), probe.embed(renders))
+
+    small = single_object_prompts(rng, n // 2, ("small",))
+    table["single object, small, 256 px"] = attribute_accuracy(
+        probe, _images(model, [TextToImage(prompt_of(sc), seeds=(seed + i,), settings=s) for i, sc in enumerate(small)],
+                       "small objects"), small)
+
+    pairs = []
+    for _ in range(n // 2):
+        (s1, s2), (c1, c2) = rng.choice(SHAPES, 2, replace=False), rng.choice(COLOR_NAMES, 2, replace=False)
+        pairs.append(((str(s1), str(c1)), (str(s2), str(c2))))
+    texts = [f"{'an' if c1[0] in 'aeiou' else 'a'} {c1} {s1} and {'an' if c2[0] in 'aeiou' else 'a'} {c2} {s2}"
+             for (s1, c1), (s2, c2) in pairs]
+    for k in (1, 2):
+        sk = Settings(size=256, prior_candidates=k)
+        images2 = _images(model, [TextToImage(t, seeds=(seed + i,), settings=sk) for i, t in enumerate(texts)],
+                          f"binding, {k} prior sample(s)")
+        seen = read(probe, images2, objects=2)
+        table[f"binding, two objects, {k} prior sample{'s' if k > 1 else ''}"] = float(
+            np.mean([v["pairs"] == set(p) for v, p in zip(seen, pairs)]))
+
+    sources = single_object_prompts(rng, n // 4, ("medium", "large"))
+    preserved, spread = [], []
+    for i, sc in enumerate(sources):
+        source = Image.fromarray(render(sc, 256))
+        var = _images(model, [ImageVariation(source, seeds=(seed + 10 * i + j,), settings=s) for j in range(3)],
+                      f"variations {i + 1}/{len(sources)}")
+        preserved += [next(iter(v["pairs"])) == (sc.things[0].shape, sc.things[0].color) for v in read(probe, var)]
+        flat = (var.flatten(1) + 1) / 2
+        spread += [float((flat[a] - flat[b]).pow(2).mean().sqrt()) for a in range(3) for b in range(a + 1, 3)]
+    table["variations keep shape and colour"] = float(np.mean(preserved))
+    table["variations differ (RMS pixel distance, 0–1)"] = float(np.mean(spread))
+
+    table["CLIP retrieval top-1 (100 held-out captions)"] = retrieval_top1(model, rng, 100)
+
+    per_size = {}
+    subset = scenes[:top_n]
+    for size in model.config.sizes:
+        sz = Settings(size=size)
+        per_size[f"{size} px"] = attribute_accuracy(probe, _images(
+            model, [TextToImage(prompt_of(sc), seeds=(seed + i,), settings=sz) for i, sc in enumerate(subset)],
+            f"{size} px"), subset)
+    table[f"single object by size ({len(subset)} prompts, same seeds)"] = per_size
+    table["seconds"] = round(time.time() - began, 1)
+    return table
+
+
+def markdown(table: dict) -> str:
+    """The table as Markdown, for the model card."""
+    lines = ["| measure | value |", "|---|---|"]
+    for key, value in table.items():
+        if isinstance(value, dict):
+            for k, v in value.items():
+                lines.append(f"| {key}: {k} | {_fmt(v)} |")
+        else:
+            lines.append(f"| {key} | {_fmt(value)} |")
+    return "\n".join(lines)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, dict):
+        return ", ".join(f"{k} {_fmt(x)}" for k, x in v.items())
+    if isinstance(v, float) and 0 <= v <= 1:
+        return f"{100 * v:.1f}%"
+    return f"{v:.2f}" if isinstance(v, float) else str(v)
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="unclip-studio eval", description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--prompts", type=int, default=48, help="single-object prompts (other rows scale with it)")
+    parser.add_argument("--probe-steps", type=int, default=600)
+    parser.add_argument("--out", help="write the table as JSON here")
+    args = parser.parse_args(argv)
+    torch.manual_seed(args.seed)
+    table = evaluate(load_bundle(args.model), args.seed, args.prompts, args.probe_steps)
+    print(markdown(table))
+    if args.out:
+        Path(args.out).write_text(json.dumps(table, indent=2) + "\n")

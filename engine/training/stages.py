@@ -1,0 +1,118 @@
+"""One trainer per unCLIP stage, each a loss over a batch of the world (paper §2, Appendix C)."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..diffusion.schedule import Schedule
+from ..model import UnCLIP
+from .data import SceneSet, upsampler_batch
+from .loop import train
+
+
+def clip_pixels(model: UnCLIP, images: torch.Tensor) -> torch.Tensor:
+    """Renders in [-1, 1] at CLIP's size → CLIP's normalised input."""
+    mean = torch.tensor(model.config.clip.mean).view(1, 3, 1, 1)
+    std = torch.tensor(model.config.clip.std).view(1, 3, 1, 1)
+    return ((images + 1) / 2 - mean) / std
+
+
+@torch.no_grad()
+def image_embeddings(model: UnCLIP, data: SceneSet, batch: int = 256) -> torch.Tensor:
+    """z_i of every render (N, D), from the (trained, frozen) CLIP image tower."""
+    out = [model.clip.encode_image(clip_pixels(model, data.images(torch.arange(i, min(i + batch, len(data.scenes))))))
+           for i in range(0, len(data.scenes), batch)]
+    return torch.cat(out)
+
+
+def _noised(schedule: Schedule, x0: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """t ~ U{0..T-1}, eps ~ N(0, I), x_t = sqrt(a) x0 + sqrt(1 − a) eps, per sample."""
+    t = torch.randint(0, schedule.train_steps, (x0.shape[0],), generator=g)
+    eps = torch.randn(x0.shape, generator=g)
+    a = schedule.alphas_cumprod[t].float().view(-1, *([1] * (x0.dim() - 1)))
+    return t, eps, a.sqrt() * x0 + (1 - a).sqrt() * eps
+
+
+def _captioned(model: UnCLIP, data: SceneSet, batch: int, drop: float, rng: np.random.Generator,
+               g: torch.Generator):
+    """A random batch of scene indices and their caption encodings (empty caption with probability `drop`)."""
+    idx = torch.randint(len(data.scenes), (batch,), generator=g)
+    captions = ["" if rng.random() < drop else c for c in data.captions(idx, rng)]
+    with torch.no_grad():
+        return idx, model.clip.encode_text(captions)
+
+
+def train_clip(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 64, seed: int = 0) -> None:
+    """Contrastive CLIP (Radford et al. 2021); identical captions in a batch count as shared positives."""
+    towers, tokenizer = model.clip.towers, model.clip.tokenizer
+    logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+    rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
+
+    def step(_: int) -> torch.Tensor:
+        idx = torch.randint(len(data.scenes), (batch,), generator=g)
+        captions = data.captions(idx, rng)
+        z_i = F.normalize(towers.visual(clip_pixels(model, data.images(idx))), dim=-1)
+        z_t = F.normalize(towers.text(tokenizer(captions))[0], dim=-1)
+        logits = logit_scale.clamp(max=math.log(100)).exp() * z_i @ z_t.T
+        same = torch.tensor([[a == b for b in captions] for a in captions], dtype=torch.float32)
+        target = same / same.sum(1, keepdim=True)
+        return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+
+    train("clip", {"clip": towers}, step, steps, run_dir, lr=5e-4, extra_params=[logit_scale])
+
+
+def train_prior(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 128, seed: int = 1,
+                text_drop: float = 0.1) -> None:
+    """Diffusion prior predicting the clean normalised z_i (paper §2.2); captions dropped for guidance."""
+    z_all = image_embeddings(model, data)
+    prior = model.prior
+    prior.clip_mean.copy_(z_all.mean(0, keepdim=True))
+    prior.clip_std.copy_(z_all.std(0, keepdim=True))
+    schedule = model.process("prior").schedule
+    rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
+
+    def step(_: int) -> torch.Tensor:
+        idx, text = _captioned(model, data, batch, text_drop, rng, g)
+        x0 = prior.normalise(z_all[idx])
+        t, _, x_t = _noised(schedule, x0, g)
+        return F.mse_loss(prior(x_t, t, text.embed, text.states, text.mask), x0)
+
+    train("prior", {"prior": prior}, step, steps, run_dir, lr=3e-4)
+
+
+def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 16, seed: int = 2,
+                  embed_drop: float = 0.1, text_drop: float = 0.5) -> None:
+    """64 px decoder, eps-prediction; z_i dropped 10% (learned null) and captions 50%, as the paper."""
+    z_all = image_embeddings(model, data)
+    unet, cond = model.decoder, model.conditioning
+    schedule = model.process("decoder").schedule
+    rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
+
+    def step(_: int) -> torch.Tensor:
+        idx, text = _captioned(model, data, batch, text_drop, rng, g)
+        drop = torch.rand(batch, generator=g) < embed_drop
+        z_i = torch.where(drop[:, None], cond.null_image_embed.expand(batch, -1), z_all[idx])
+        context, mask, time_term = cond(z_i, text.embed, text.states, text.mask)
+        t, eps, x_t = _noised(schedule, data.images(idx), g)
+        return F.mse_loss(unet(x_t, t, time_term, context, mask), eps)
+
+    train("decoder", {"decoder": unet, "conditioning": cond}, step, steps, run_dir, lr=3e-4)
+
+
+def train_upsampler(model: UnCLIP, index: int, steps: int, run_dir: Path, batch: int = 16, seed: int = 3) -> None:
+    """A ×4 upsampler trained on 64 px crops with a degraded low-res crop as conditioning (paper §2.1)."""
+    cfg, unet = model.config.upsamplers[index], model.upsamplers[index].first
+    schedule = model.process(f"upsampler{index}").schedule
+    rng, g = np.random.default_rng(seed + index), torch.Generator().manual_seed(seed + index)
+
+    def step(_: int) -> torch.Tensor:
+        target, low = upsampler_batch(rng, batch, cfg.size)
+        t, eps, x_t = _noised(schedule, target, g)
+        return F.mse_loss(unet(torch.cat([x_t, low], 1), t), eps)
+
+    train(f"upsampler{index}", {"unet": unet}, step, steps, run_dir, lr=3e-4)

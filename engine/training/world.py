@@ -1,0 +1,164 @@
+"""A procedural, captioned world: 1–3 coloured shapes on solid, gradient or patterned backgrounds.
+
+Scenes live in continuous coordinates ([0, 1]², y down), so any window renders at any size:
+the whole picture at 64 px for the decoder, or a 64 px crop of the 1024 px picture for an upsampler.
+Rendering is anti-aliased by supersampling; everything is deterministic from a seed.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+SHAPES = ("circle", "square", "triangle", "star", "heart", "ring", "cross", "diamond")
+COLORS = {
+    "red": (220, 40, 40), "orange": (245, 140, 30), "yellow": (245, 220, 40), "green": (40, 170, 60),
+    "cyan": (40, 200, 220), "blue": (40, 70, 220), "purple": (140, 50, 190), "pink": (245, 130, 190),
+    "white": (245, 245, 245), "black": (20, 20, 20),
+}
+SIZES = {"small": 0.10, "medium": 0.17, "large": 0.26}  # radius as a fraction of the picture
+POSITIONS = {
+    "centre": (0.5, 0.5), "left": (0.25, 0.5), "right": (0.75, 0.5), "top": (0.5, 0.25), "bottom": (0.5, 0.75),
+    "top left": (0.25, 0.25), "top right": (0.75, 0.25), "bottom left": (0.25, 0.75), "bottom right": (0.75, 0.75),
+}
+BACKGROUNDS = ("solid", "gradient", "stripes", "dots")
+
+
+@dataclass(frozen=True)
+class Thing:
+    shape: str
+    color: str
+    size: str
+    position: str
+
+
+@dataclass(frozen=True)
+class Scene:
+    things: tuple[Thing, ...]
+    background: str  # one of BACKGROUNDS
+    colors: tuple[str, str]  # background colours (the second unused for solid)
+
+
+def sample_scene(rng: np.random.Generator, max_things: int = 3) -> Scene:
+    """A random scene: 1–3 objects at distinct positions, colours distinct from the background's."""
+    kind = BACKGROUNDS[rng.choice(len(BACKGROUNDS), p=(0.55, 0.15, 0.15, 0.15))]
+    names = list(COLORS)
+    bg = tuple(rng.choice(names, 2, replace=False))
+    n = int(rng.choice(np.arange(1, max_things + 1), p=(0.6, 0.3, 0.1)[:max_things] / np.sum((0.6, 0.3, 0.1)[:max_things])))
+    places = ["centre"] if n == 1 and rng.random() < 0.5 else list(rng.choice(list(POSITIONS)[1:], n, replace=False))
+    things = []
+    for place in places:
+        color = rng.choice([c for c in names if c not in bg[: 1 if kind == "solid" else 2]])
+        size = rng.choice(list(SIZES) if n == 1 else ["small", "medium"])
+        things.append(Thing(str(rng.choice(SHAPES)), str(color), str(size), str(place)))
+    return Scene(tuple(things), kind, (str(bg[0]), str(bg[1])))
+
+
+def _a(word: str) -> str:
+    """The indefinite article for the word that follows."""
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def _background_phrase(scene: Scene, rng: np.random.Generator) -> str:
+    a, b = scene.colors
+    if scene.background == "solid":
+        return f"{_a(a)} {a} background"
+    if scene.background == "gradient":
+        return f"{_a(a)} {a} and {b} gradient"
+    pattern = "striped" if scene.background == "stripes" else "dotted"
+    return f"a {pattern} {a} and {b} background"
+
+
+def caption(scene: Scene, rng: np.random.Generator) -> str:
+    """One of several natural phrasings of the scene."""
+    t = scene.things
+    bg = _background_phrase(scene, rng)
+    if len(t) == 1:
+        x = t[0]
+        ac = f"{_a(x.color)} {x.color} {x.shape}"
+        forms = [f"a {x.size} {x.color} {x.shape} on {bg}", f"{ac} on the {x.position}", ac,
+                 f"a {x.size} {x.color} {x.shape}", f"{ac} on {bg}",
+                 f"a picture of a {x.size} {x.color} {x.shape} on the {x.position} of {bg}", f"{bg} with {ac}"]
+        return str(rng.choice(forms))
+    items = [f"{_a(x.color)} {x.color} {x.shape}" for x in t]
+    joined = items[0] + "".join((" and " if i == len(items) - 1 else ", ") + s for i, s in enumerate(items[1:], 1))
+    placed = " and ".join(f"{_a(x.color)} {x.color} {x.shape} on the {x.position}" for x in t)
+    forms = [joined, f"{joined} on {bg}", placed, f"{bg} with {joined}"]
+    return str(rng.choice(forms))
+
+
+def _shape_polygon(shape: str, cx: float, cy: float, r: float) -> list[tuple[float, float]]:
+    """Outline of a filled shape as a polygon (circle and ring are drawn as ellipses instead)."""
+    if shape == "square":
+        s = r * 0.85
+        return [(cx - s, cy - s), (cx + s, cy - s), (cx + s, cy + s), (cx - s, cy + s)]
+    if shape == "diamond":
+        return [(cx, cy - r), (cx + r * 0.8, cy), (cx, cy + r), (cx - r * 0.8, cy)]
+    if shape == "triangle":
+        return [(cx + r * math.cos(a), cy + r * math.sin(a)) for a in (-math.pi / 2, math.pi / 6, 5 * math.pi / 6)]
+    if shape == "star":
+        pts = []
+        for i in range(10):
+            rr = r if i % 2 == 0 else r * 0.42
+            a = -math.pi / 2 + i * math.pi / 5
+            pts.append((cx + rr * math.cos(a), cy + rr * math.sin(a)))
+        return pts
+    if shape == "cross":
+        w = r * 0.33
+        return [(cx - w, cy - r), (cx + w, cy - r), (cx + w, cy - w), (cx + r, cy - w), (cx + r, cy + w),
+                (cx + w, cy + w), (cx + w, cy + r), (cx - w, cy + r), (cx - w, cy + w), (cx - r, cy + w),
+                (cx - r, cy - w), (cx - w, cy - w)]
+    if shape == "heart":
+        pts = []
+        for i in range(48):
+            a = 2 * math.pi * i / 48
+            x = 16 * math.sin(a) ** 3
+            y = -(13 * math.cos(a) - 5 * math.cos(2 * a) - 2 * math.cos(3 * a) - math.cos(4 * a))
+            pts.append((cx + r * x / 17, cy + r * (y + 2) / 17))
+        return pts
+    raise ValueError(shape)
+
+
+def _background(scene: Scene, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """(H, W, 3) float background over the window's coordinate grid."""
+    a, b = (np.array(COLORS[c], np.float32) for c in scene.colors)
+    if scene.background == "solid":
+        w = np.zeros_like(xs)
+    elif scene.background == "gradient":
+        w = np.clip((xs + ys) / 2, 0, 1)
+    elif scene.background == "stripes":
+        w = (np.sin(xs * 2 * math.pi * 6) > 0).astype(np.float32)
+    else:
+        gx, gy = (xs * 8) % 1 - 0.5, (ys * 8) % 1 - 0.5
+        w = ((gx**2 + gy**2) < 0.09).astype(np.float32)
+    return a * (1 - w[..., None]) + b * w[..., None]
+
+
+def render(scene: Scene, size: int, window: tuple[float, float, float, float] = (0, 0, 1, 1),
+           supersample: int = 4) -> np.ndarray:
+    """The scene's `window` (x0, y0, x1, y1) at size × size px, anti-aliased: (size, size, 3) uint8."""
+    n = size * supersample
+    x0, y0, x1, y1 = window
+    sx, sy = n / (x1 - x0), n / (y1 - y0)
+    centres = (np.arange(n, dtype=np.float32) + 0.5) / n
+    xs, ys = np.meshgrid(x0 + centres * (x1 - x0), y0 + centres * (y1 - y0))
+    canvas = _background(scene, xs, ys)
+    for thing in scene.things:
+        cx, cy = POSITIONS[thing.position]
+        r = SIZES[thing.size]
+        px, py, pr = (cx - x0) * sx, (cy - y0) * sy, r * sx
+        mask = Image.new("L", (n, n), 0)
+        draw = ImageDraw.Draw(mask)
+        if thing.shape in ("circle", "ring"):
+            draw.ellipse((px - pr, py - pr, px + pr, py + pr), fill=255)
+            if thing.shape == "ring":
+                q = pr * 0.55
+                draw.ellipse((px - q, py - q, px + q, py + q), fill=0)
+        else:
+            draw.polygon([((x - x0) * sx, (y - y0) * sy) for x, y in _shape_polygon(thing.shape, cx, cy, r)], fill=255)
+        m = np.asarray(mask, np.float32)[..., None] / 255
+        canvas = canvas * (1 - m) + np.array(COLORS[thing.color], np.float32) * m
+    image = Image.fromarray(np.clip(canvas + 0.5, 0, 255).astype(np.uint8))
+    return np.asarray(image.resize((size, size), Image.Resampling.BOX)) if supersample > 1 else np.asarray(image)
