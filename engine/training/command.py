@@ -15,7 +15,7 @@ from .recipe import DEFAULT_BUNDLE
 from .stages import train_clip, train_decoder, train_prior, train_upsampler
 
 STAGES = ("clip", "prior", "decoder", "upsampler0", "upsampler1")
-STEPS = {"clip": 2000, "prior": 3000, "decoder": 3000, "upsampler0": 1200, "upsampler1": 800}
+STEPS = {"clip": 2000, "prior": 2500, "decoder": 2800, "upsampler0": 1000, "upsampler1": 600}
 
 
 def trained_model(run_dir: Path) -> UnCLIP:

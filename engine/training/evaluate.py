@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -94,13 +95,17 @@ def retrieval_top1(model: UnCLIP, rng: np.random.Generator, n: int) -> float:
     return float(np.mean([captions[int(j)] == captions[i] for i, j in enumerate(best)]))
 
 
-def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 600, top_n: int = 8) -> dict:
-    """The whole table; `n` prompts per single-object row (fewer elsewhere, as noted in the table)."""
+def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 600, top_n: int = 8,
+             base: Settings = Settings()) -> dict:
+    """The whole table; `n` prompts per single-object row (fewer elsewhere, as noted in the table).
+
+    `base` sets the sampling (steps, guidance) of every generation; sizes are set per row.
+    """
     rng = np.random.default_rng(seed)
     began = time.time()
     probe = train_probe(probe_steps, seed)
     table: dict = {"seed": seed, "probe (held-out renders)": held_out_accuracy(probe, seed)}
-    s = Settings(size=256)
+    s = replace(base, size=256)
 
     scenes = single_object_prompts(rng, n, ("medium", "large"))
     requests = [TextToImage(prompt_of(sc), seeds=(seed + i,), settings=s) for i, sc in enumerate(scenes)]
@@ -123,7 +128,7 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 600, 
     texts = [f"{'an' if c1[0] in 'aeiou' else 'a'} {c1} {s1} and {'an' if c2[0] in 'aeiou' else 'a'} {c2} {s2}"
              for (s1, c1), (s2, c2) in pairs]
     for k in (1, 2):
-        sk = Settings(size=256, prior_candidates=k)
+        sk = replace(base, size=256, prior_candidates=k)
         images2 = _images(model, [TextToImage(t, seeds=(seed + i,), settings=sk) for i, t in enumerate(texts)],
                           f"binding, {k} prior sample(s)")
         seen = read(probe, images2, objects=2)
@@ -147,7 +152,7 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 600, 
     per_size = {}
     subset = scenes[:top_n]
     for size in model.config.sizes:
-        sz = Settings(size=size)
+        sz = replace(base, size=size)
         per_size[f"{size} px"] = attribute_accuracy(probe, _images(
             model, [TextToImage(prompt_of(sc), seeds=(seed + i,), settings=sz) for i, sc in enumerate(subset)],
             f"{size} px"), subset)

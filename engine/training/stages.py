@@ -66,7 +66,7 @@ def train_clip(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: 
     train("clip", {"clip": towers}, step, steps, run_dir, lr=5e-4, extra_params=[logit_scale])
 
 
-def train_prior(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 128, seed: int = 1,
+def train_prior(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 64, seed: int = 1,
                 text_drop: float = 0.1) -> None:
     """Diffusion prior predicting the clean normalised z_i (paper §2.2); captions dropped for guidance."""
     z_all = image_embeddings(model, data)
