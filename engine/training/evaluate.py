@@ -96,7 +96,7 @@ def retrieval_top1(model: UnCLIP, rng: np.random.Generator, n: int) -> float:
 
 
 def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 600, top_n: int = 8,
-             base: Settings = Settings()) -> dict:
+             base: Settings = Settings(), probe_checks: int = 500, captions: int = 100) -> dict:
     """The whole table; `n` prompts per single-object row (fewer elsewhere, as noted in the table).
 
     `base` sets the sampling (steps, guidance) of every generation; sizes are set per row.
@@ -104,7 +104,7 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 600, 
     rng = np.random.default_rng(seed)
     began = time.time()
     probe = train_probe(probe_steps, seed)
-    table: dict = {"seed": seed, "probe (held-out renders)": held_out_accuracy(probe, seed)}
+    table: dict = {"seed": seed, "probe (held-out renders)": held_out_accuracy(probe, seed, probe_checks)}
     s = replace(base, size=256)
 
     scenes = single_object_prompts(rng, n, ("medium", "large"))
@@ -147,7 +147,7 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 600, 
     table["variations keep shape and colour"] = float(np.mean(preserved))
     table["variations differ (RMS pixel distance, 0–1)"] = float(np.mean(spread))
 
-    table["CLIP retrieval top-1 (100 held-out captions)"] = retrieval_top1(model, rng, 100)
+    table[f"CLIP retrieval top-1 ({captions} held-out captions)"] = retrieval_top1(model, rng, captions)
 
     per_size = {}
     subset = scenes[:top_n]
