@@ -43,15 +43,26 @@ class Process:
             return out[:, :c], out[:, c:]
         return out, None
 
-    def pred_x0(self, x_t: torch.Tensor, t: int, pred: torch.Tensor) -> torch.Tensor:
+    def pred_x0(self, x_t: torch.Tensor, t: int, pred: torch.Tensor, clamp: bool = True) -> torch.Tensor:
         """x_0 from the network's prediction, clamped to the trained range."""
+        a = self.schedule.alpha_bar(t)
         if self.config.prediction == "sample":
             x0 = pred
+        elif self.config.prediction == "v_prediction":  # Salimans & Ho 2022: x0 = sqrt(a)·x_t − sqrt(1 − a)·v
+            x0 = math.sqrt(a) * x_t - math.sqrt(1 - a) * pred
         else:
-            a = self.schedule.alpha_bar(t)
             x0 = (x_t - math.sqrt(1 - a) * pred) / math.sqrt(a)
         r = self.config.clip_range
-        return x0 if r is None else x0.clamp(-r, r)
+        return x0 if r is None or not clamp else x0.clamp(-r, r)
+
+    def target(self, x_0: torch.Tensor, eps: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """What the network is trained to output for x_0 noised with eps at timesteps t (B,)."""
+        if self.config.prediction == "epsilon":
+            return eps
+        if self.config.prediction == "sample":
+            return x_0
+        a = self.schedule.alphas_cumprod[t].float().view(-1, *([1] * (x_0.dim() - 1)))
+        return a.sqrt() * eps - (1 - a).sqrt() * x_0
 
     def eps(self, x_t: torch.Tensor, t: int, x0: torch.Tensor) -> torch.Tensor:
         """The noise implied by x_t and x_0 at timestep t."""
@@ -63,7 +74,7 @@ class Process:
         pred, _ = self.split(out, x_t)
         if self.config.prediction == "epsilon":
             return pred
-        return self.eps(x_t, t, pred)
+        return self.eps(x_t, t, self.pred_x0(x_t, t, pred, clamp=False))
 
     def posterior(self, t: int, t_prev: int) -> tuple[float, float, float, float]:
         """Coefficients of q(x_{t_prev} | x_t, x_0) for a respaced step: (c_x0, c_xt, variance, beta).

@@ -16,14 +16,14 @@ class DiffusionConfig:
 
     schedule: str = "squaredcos_cap_v2"  # or "linear"
     train_steps: int = TRAIN_STEPS
-    prediction: str = "epsilon"  # or "sample" (x0)
+    prediction: str = "epsilon"  # or "sample" (x0), or "v_prediction" (v = sqrt(a)·eps − sqrt(1 − a)·x0)
     variance: str = "fixed_small_log"  # or "learned_range"
     clip_range: float | None = 1.0  # clamp pred_x0 to [-r, r]; None = no clamp
 
     def __post_init__(self) -> None:
         if self.schedule not in ("squaredcos_cap_v2", "linear"):
             raise ValueError(f"unknown schedule {self.schedule!r}")
-        if self.prediction not in ("epsilon", "sample"):
+        if self.prediction not in ("epsilon", "sample", "v_prediction"):
             raise ValueError(f"unknown prediction type {self.prediction!r}")
         if self.variance not in ("fixed_small_log", "learned_range"):
             raise ValueError(f"unknown variance type {self.variance!r}")

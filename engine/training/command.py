@@ -15,7 +15,7 @@ from .recipe import DEFAULT_BUNDLE
 from .stages import train_clip, train_decoder, train_prior, train_upsampler
 
 STAGES = ("clip", "prior", "decoder", "upsampler0", "upsampler1")
-STEPS = {"clip": 2000, "prior": 2500, "decoder": 2800, "upsampler0": 1000, "upsampler1": 600}
+STEPS = {"clip": 2000, "prior": 2500, "decoder": 2200, "upsampler0": 900, "upsampler1": 500}
 
 
 def trained_model(run_dir: Path) -> UnCLIP:
@@ -53,18 +53,36 @@ def export(run_dir: Path, out: Path) -> Path:
     return save_bundle(trained_model(run_dir), out, dtype=torch.float16)
 
 
+def card(run_dir: Path, folder: Path, eval_json: Path, notes: Path | None) -> Path:
+    """Pictures and README.md for an exported bundle, from its training logs and eval table."""
+    import json
+
+    from ..bundles import load_bundle
+    from .card import pictures, training_times, write_card
+    from .evaluate import markdown
+    model = load_bundle(str(folder))
+    pictures(model, folder)
+    table = markdown(json.loads(eval_json.read_text()))
+    return write_card(folder, model, table, training_times(run_dir), notes.read_text() if notes else "")
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="unclip-studio train", description=__doc__)
-    parser.add_argument("stage", choices=STAGES + ("all", "export"))
+    parser.add_argument("stage", choices=STAGES + ("all", "export", "card"))
     parser.add_argument("--run", default="runs/default", help="checkpoint folder (resumes from it)")
     parser.add_argument("--steps", type=int, help="steps for the stage (default: the recipe's)")
     parser.add_argument("--scenes", type=int, default=20000, help="rendered scenes for CLIP, prior and decoder")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(default_bundle_path()), help="export folder")
+    parser.add_argument("--eval", help="card: the JSON written by `python main.py eval --out`")
+    parser.add_argument("--notes", help="card: a Markdown file of remarks to include")
     args = parser.parse_args(argv)
     run_dir = Path(args.run)
     if args.stage == "export":
         print(export(run_dir, Path(args.out)))
+        return
+    if args.stage == "card":
+        print(card(run_dir, Path(args.out), Path(args.eval), Path(args.notes) if args.notes else None))
         return
     for stage in STAGES if args.stage == "all" else (args.stage,):
         print(f"== {stage}", file=sys.stderr)

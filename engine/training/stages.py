@@ -87,10 +87,11 @@ def train_prior(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch:
 
 def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 16, seed: int = 2,
                   embed_drop: float = 0.1, text_drop: float = 0.5) -> None:
-    """64 px decoder, eps-prediction; z_i dropped 10% (learned null) and captions 50%, as the paper."""
+    """64 px decoder; z_i dropped 10% (learned null) and captions 50%, as the paper."""
     z_all = image_embeddings(model, data)
     unet, cond = model.decoder, model.conditioning
-    schedule = model.process("decoder").schedule
+    process = model.process("decoder")
+    schedule = process.schedule
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
 
     def step(_: int) -> torch.Tensor:
@@ -98,8 +99,9 @@ def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batc
         drop = torch.rand(batch, generator=g) < embed_drop
         z_i = torch.where(drop[:, None], cond.null_image_embed.expand(batch, -1), z_all[idx])
         context, mask, time_term = cond(z_i, text.embed, text.states, text.mask)
-        t, eps, x_t = _noised(schedule, data.images(idx), g)
-        return F.mse_loss(unet(x_t, t, time_term, context, mask), eps)
+        x0 = data.images(idx)
+        t, eps, x_t = _noised(schedule, x0, g)
+        return F.mse_loss(unet(x_t, t, time_term, context, mask), process.target(x0, eps, t))
 
     train("decoder", {"decoder": unet, "conditioning": cond}, step, steps, run_dir, lr=3e-4)
 
@@ -107,12 +109,13 @@ def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batc
 def train_upsampler(model: UnCLIP, index: int, steps: int, run_dir: Path, batch: int = 16, seed: int = 3) -> None:
     """A ×4 upsampler trained on 64 px crops with a degraded low-res crop as conditioning (paper §2.1)."""
     cfg, unet = model.config.upsamplers[index], model.upsamplers[index].first
-    schedule = model.process(f"upsampler{index}").schedule
+    process = model.process(f"upsampler{index}")
+    schedule = process.schedule
     rng, g = np.random.default_rng(seed + index), torch.Generator().manual_seed(seed + index)
 
     def step(_: int) -> torch.Tensor:
         target, low = upsampler_batch(rng, batch, cfg.size)
         t, eps, x_t = _noised(schedule, target, g)
-        return F.mse_loss(unet(torch.cat([x_t, low], 1), t), eps)
+        return F.mse_loss(unet(torch.cat([x_t, low], 1), t), process.target(target, eps, t))
 
     train(f"upsampler{index}", {"unet": unet}, step, steps, run_dir, lr=3e-4)

@@ -29,6 +29,16 @@ def test_ddim_step_with_true_noise_recovers_x0(t, t_prev):
     assert torch.allclose(x_prev, p.schedule.q_sample(x0, t_prev, eps), atol=1e-9)
 
 
+@pytest.mark.parametrize("t", [999, 500, 3])
+def test_v_prediction_with_the_true_v_recovers_x0_even_at_t_999(t):
+    p = Process(DiffusionConfig(prediction="v_prediction", clip_range=None))
+    x0, eps, x_t = noised(p, t)
+    v = p.target(x0, eps, torch.tensor([t]))
+    x_prev, pred = ddim_step(p, v, x_t, t, max(t - 41, -1), zeros)
+    assert torch.allclose(pred, x0, atol=1e-6)
+    assert torch.allclose(p.model_eps(x_t, t, v), eps, atol=1e-3 if t == 999 else 1e-6)
+
+
 def test_x0_prediction_is_used_as_is():
     p = Process(X0)
     x0, eps, x_t = noised(p, 300)

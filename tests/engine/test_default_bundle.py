@@ -1,0 +1,23 @@
+"""The shipped embedded default: present, small, loads with no flag, renders 256 px by default."""
+import numpy as np
+
+from engine import Settings, TextToImage, load_bundle, run
+from engine.bundles import default_bundle_path
+
+
+def test_default_bundle_is_small_and_loads_with_no_flag():
+    folder = default_bundle_path()
+    assert sum(p.stat().st_size for p in folder.rglob("*.safetensors")) <= 40e6
+    assert (folder / "README.md").is_file()
+    model = load_bundle("default")
+    assert model.model_id == "default" and model.config.sizes == (64, 256, 1024)
+    assert model.config.default_size == 256
+
+
+def test_default_bundle_draws_the_requested_colour():
+    """A cheap end-to-end check at 64 px: a large red circle on blue is mostly red in the middle."""
+    model = load_bundle("default")
+    image = run(model, TextToImage("a large red circle on a blue background", seeds=(3,),
+                                   settings=Settings(size=64, prior_steps=10, decoder_steps=10)))[0].image
+    centre, corner = image[24:40, 24:40].reshape(-1, 3).mean(0), image[:8, :8].reshape(-1, 3).mean(0)
+    assert centre[0] > centre[2] + 60 and corner[2] > corner[0] + 60, (centre, corner)
