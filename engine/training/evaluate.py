@@ -105,6 +105,9 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 600, 
     began = time.time()
     probe = train_probe(probe_steps, seed)
     table: dict = {"seed": seed, "probe (held-out renders)": held_out_accuracy(probe, seed, probe_checks)}
+    weak = [k for k, v in table["probe (held-out renders)"].items() if v < 0.98]
+    table["probe gate (≥ 98% per attribute)"] = "passed" if not weak else \
+        f"FAILED on {', '.join(weak)}: the rows below are not valid judgments"
     s = replace(base, size=256)
 
     scenes = single_object_prompts(rng, n, ("medium", "large"))
