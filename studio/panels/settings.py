@@ -49,6 +49,7 @@ class SettingsPanel(QWidget):
         dice.setToolTip("New random seed")
         dice.clicked.connect(self.new_seed)
         seed_row = QHBoxLayout()
+        seed_row.setSpacing(8)
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.seed_lock)
         seed_row.addWidget(dice)
@@ -78,8 +79,11 @@ class SettingsPanel(QWidget):
         """Offer the loaded bundle's output sizes (largest selected) and its default step counts."""
         sizes = config.sizes
         ups = config.upsamplers[0].steps if config.upsamplers else 1
-        for stage, value in (("prior", config.prior.steps), ("decoder", config.decoder.steps), ("upsampler", ups)):
+        for stage, value in (("prior", config.prior.steps if config.prior else 1),
+                             ("decoder", config.decoder.steps), ("upsampler", ups)):
             self.steps[stage].setValue(value)
+        self.prior_guidance.slider.setValue(int(round(10 * (config.prior.guidance if config.prior else 1.0))))
+        self.decoder_guidance.slider.setValue(int(round(10 * config.decoder.guidance)))
         self.size.clear()
         self.size.addItems([f"{s} px" for s in sizes])
         self.size.setCurrentIndex(sizes.index(config.default_size) if config.default_size in sizes else len(sizes) - 1)

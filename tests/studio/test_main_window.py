@@ -24,6 +24,13 @@ def window(qtbot, tiny_bundle, tmp_path):
     w.engine_thread.wait(10_000)
 
 
+def test_controls_start_at_the_bundle_defaults(window):
+    c = window.worker.model.config
+    assert window.settings.decoder_guidance.value == c.decoder.guidance
+    assert window.settings.prior_guidance.value == c.prior.guidance
+    assert window.settings.steps["decoder"].value() == c.decoder.steps
+
+
 def test_widgets_carry_stable_names(window):
     from PySide6.QtWidgets import QWidget
     for name in NAMES:
