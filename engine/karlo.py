@@ -23,9 +23,12 @@ DIFFUSERS_STEMS = ("diffusion_pytorch_model", "diffusion_pytorch_model.fp16")
 TRANSFORMERS_STEMS = ("model", "pytorch_model", "model.fp16")
 
 # --- key maps ------------------------------------------------------------------------------------
-PRIOR_MAP = KeyMap((
+TIME_RULES = (  # diffusers' TimestepEmbedding → our TimestepMLP, in the prior and every UNet
     Rule(r"time_embedding\.linear_1\.(\w+)", r"time_embed.fc1.\1"),
     Rule(r"time_embedding\.linear_2\.(\w+)", r"time_embed.fc2.\1"),
+)
+
+PRIOR_MAP = KeyMap(TIME_RULES + (
     Rule(r"proj_in\.(\w+)", r"image_in.\1"),
     Rule(r"embedding_proj\.(\w+)", r"text_embed_in.\1"),
     Rule(r"encoder_hidden_states_proj\.(\w+)", r"text_states_in.\1"),
@@ -49,8 +52,7 @@ _ATTENTION = {"group_norm": "norm", "to_q": "q", "to_k": "k", "to_v": "v", "add_
 
 
 def _unet_rules() -> tuple[Rule, ...]:
-    rules = [Rule(r"time_embedding\.linear_1\.(\w+)", r"time_embed.fc1.\1"),
-             Rule(r"time_embedding\.linear_2\.(\w+)", r"time_embed.fc2.\1"),
+    rules = [*TIME_RULES,
              Rule(r"conv_in\.(\w+)", r"conv_in.\1"),
              Rule(r"conv_norm_out\.(\w+)", r"norm_out.\1"),
              Rule(r"conv_out\.(\w+)", r"conv_out.\1")]

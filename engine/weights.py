@@ -56,11 +56,6 @@ class KeyMap:
 IDENTITY = KeyMap((Rule(r"(.+)", r"\1"),))
 
 
-def prefixed(key_map: KeyMap, prefix: str) -> KeyMap:
-    """The same map, with every target under `prefix`."""
-    return KeyMap(tuple(Rule(r.pattern, prefix + r.target, r.part) for r in key_map.rules), key_map.skip)
-
-
 def weight_files(folder: Path, stems: tuple[str, ...]) -> list[Path]:
     """The weight files of a component: safetensors first, then pickles; sharded indexes followed."""
     for suffix in WEIGHT_SUFFIXES:
