@@ -35,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
         raise UserError(message)
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -54,7 +54,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="default", help="default | FOLDER")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--dtype", default="auto", choices=("auto", "float32", "float16", "bfloat16"))
-    p.add_argument("--size", type=_positive_int, help="output side in px: a stage size of the model")
+    p.add_argument("--size", type=_whole_number, help="output side in px: a stage size of the model")
     p.add_argument("--prior-guidance", type=_number)
     p.add_argument("--decoder-guidance", type=_number)
     p.add_argument("--steps", help="PRIOR,DECODER,UPSAMPLER step counts, e.g. 25,25,7")
@@ -62,8 +62,8 @@ def _common(p: argparse.ArgumentParser) -> None:
                    "quality = 25,50,7 (Karlo's original default); --steps wins")
     p.add_argument("--sampler", default="ddpm", choices=("ddpm", "ddim"))
     p.add_argument("--eta", type=_number, default=0.0, help="DDIM noise (0 = deterministic)")
-    p.add_argument("--count", type=_positive_int, default=1, help=f"images, 1 to {MAX_COUNT}")
-    p.add_argument("--seed", type=_positive_int, help="seed of the first image; the next use seed+1, …")
+    p.add_argument("--count", type=_whole_number, default=1, help=f"images, 1 to {MAX_COUNT}")
+    p.add_argument("--seed", type=_whole_number, help="seed of the first image; the next use seed+1, …")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("eval", help="evaluate a bundle on the procedural world (see: eval --help)", add_help=False)
     rnd = sub.add_parser("random-bundle", help="write a tiny random-weight bundle (for smoke tests)")
     rnd.add_argument("folder")
-    rnd.add_argument("--seed", type=_positive_int, default=0)
+    rnd.add_argument("--seed", type=_whole_number, default=0)
     return parser
 
 
