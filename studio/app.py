@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 
 import torch
-from PySide6.QtCore import QStandardPaths
+from PySide6.QtCore import QSettings, QStandardPaths
 from PySide6.QtWidgets import QApplication
 
 from .main_window import MainWindow
 from .state import StudioState
+from .theme import app_icon, apply_dark_theme
 from .worker import start_worker
 
 
@@ -24,14 +25,35 @@ def library_dir() -> Path:
     return base
 
 
-def create_main_window(model: str = "default", device: str = "auto", library: Path | None = None) -> MainWindow:
-    """The ready main window: engine worker on its thread, state and panels wired, model loading."""
-    if QApplication.instance() is None:
+def engine_choice(device: str, store: QSettings) -> tuple[str, torch.dtype]:
+    """An explicit device wins; 'auto' takes the one chosen in the Engine menu last time if it still exists."""
+    if device == "auto":
+        saved = str(store.value("engine/device", "") or "")
+        device = saved if saved == "cpu" or (saved == "cuda" and torch.cuda.is_available()) else \
+            ("cuda" if torch.cuda.is_available() else "cpu")
+        name = str(store.value("engine/dtype", "") or "")
+        if name in ("float32", "float16", "bfloat16"):
+            return device, getattr(torch, name)
+    return device, torch.float16 if device == "cuda" else torch.float32
+
+
+def create_main_window(model: str = "default", device: str = "auto", library: Path | None = None,
+                       settings: QSettings | None = None) -> MainWindow:
+    """The ready main window: engine worker on its thread, state and panels wired, model loading.
+
+    `settings` defaults to the user's QSettings; tests pass an INI file of their own.
+    """
+    app = QApplication.instance()
+    if app is None:
         raise RuntimeError("create a QApplication before the main window")
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
-    dtype = torch.float16 if device == "cuda" else torch.float32
+    if app.property("unclip_themed") is None:
+        apply_dark_theme(app)
+        app.setWindowIcon(app_icon())
+        app.setProperty("unclip_themed", True)
+    store = settings if settings is not None else QSettings("unCLIP Studio", "unCLIP Studio")
+    device, dtype = engine_choice(device, store)
     worker, thread = start_worker(library or library_dir(), device, dtype)
-    window = MainWindow(worker, StudioState(), model)
+    window = MainWindow(worker, StudioState(), model, store)
     window.engine_thread = thread
 
     def stop() -> None:

@@ -15,3 +15,20 @@ def to_qimage(pixels: np.ndarray) -> QImage:
 def to_pixmap(pixels: np.ndarray) -> QPixmap:
     """(H, W, 3) uint8 → QPixmap for display."""
     return QPixmap.fromImage(to_qimage(pixels))
+
+
+def from_qimage(image: QImage) -> np.ndarray:
+    """Any QImage (e.g. pasted from the clipboard) → (H, W, 3) uint8."""
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    h, w, stride = rgb.height(), rgb.width(), rgb.bytesPerLine()
+    data = np.frombuffer(rgb.constBits(), np.uint8, count=stride * h).reshape(h, stride)
+    return data[:, : 3 * w].reshape(h, w, 3).copy()
+
+
+def thumbnail(path: str, size: int = 128) -> np.ndarray:
+    """A small (h, w, 3) uint8 copy of an image file, for the gallery."""
+    from PIL import Image
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+        im.thumbnail((size, size))
+        return np.asarray(im)

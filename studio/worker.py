@@ -14,7 +14,7 @@ import torch
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from engine import CancelToken, Cancelled, Failed, Finished, ImageReady, UserError, generate, load_bundle
-from engine.metadata import save_png
+from engine.library import Library
 
 
 @dataclass
@@ -34,12 +34,13 @@ class EngineWorker(QObject):
     event = Signal(int, object)  # job id, engine Event
     image_saved = Signal(int, object, str)  # job id, ImageReady, path
     job_done = Signal(int, str)  # job id, outcome: finished | failed | cancelled
-    queue_changed = Signal(list)
+    queue_changed = Signal(list)  # [(job id, label)] of the waiting jobs, front first
     _wake = Signal()
 
-    def __init__(self, library: Path, device: str = "cpu", dtype: torch.dtype = torch.float32) -> None:
+    def __init__(self, library: Path | Library, device: str = "cpu", dtype: torch.dtype = torch.float32) -> None:
         super().__init__()
-        self.library, self.device, self.dtype = library, device, dtype
+        self.library = library if isinstance(library, Library) else Library(library)
+        self.device, self.dtype = device, dtype
         self.model = None
         self._jobs: collections.deque[Job] = collections.deque()
         self._lock = threading.Lock()
@@ -49,14 +50,33 @@ class EngineWorker(QObject):
         self._wake.connect(self._drain)
 
     # --- called from the GUI thread -------------------------------------------------------------
-    def submit(self, request, label: str) -> int:
-        """Queue a request at the back; returns its job id."""
+    def submit(self, request, label: str, front: bool = False) -> int:
+        """Queue a request at the back (or the front); returns its job id."""
         job = Job(next(self._ids), request, label)
         with self._lock:
-            self._jobs.append(job)
+            (self._jobs.appendleft if front else self._jobs.append)(job)
         self._announce()
         self._wake.emit()
         return job.id
+
+    def remove(self, job_id: int) -> bool:
+        """Take a waiting job out of the queue; False if it already started or is unknown."""
+        with self._lock:
+            kept = [j for j in self._jobs if j.id != job_id]
+            found = len(kept) != len(self._jobs)
+            self._jobs = collections.deque(kept)
+        self._announce()
+        return found
+
+    def move_to_front(self, job_id: int) -> bool:
+        """Make a waiting job the next one to run."""
+        with self._lock:
+            job = next((j for j in self._jobs if j.id == job_id), None)
+            if job is not None:
+                self._jobs.remove(job)
+                self._jobs.appendleft(job)
+        self._announce()
+        return job is not None
 
     def cancel_current(self) -> None:
         """Stop the running job before its next step."""
@@ -70,22 +90,27 @@ class EngineWorker(QObject):
 
     def _announce(self) -> None:
         with self._lock:
-            labels = [j.label for j in self._jobs]
+            labels = [(j.id, j.label) for j in self._jobs]
         self.queue_changed.emit(labels)
 
     # --- on the worker thread -------------------------------------------------------------------
-    @Slot(str)
-    def load(self, spec: str) -> None:
-        """Load a bundle; the previous model stays usable until this one is ready."""
+    @Slot(str, str, str)
+    def load(self, spec: str, device: str = "", dtype: str = "") -> None:
+        """Load a bundle (on another device or precision if given); the previous model stays usable until then."""
+        device = device or self.device
+        dtype_ = getattr(torch, dtype) if dtype in ("float32", "float16", "bfloat16") else self.dtype
+        if device == "cuda" and not torch.cuda.is_available():
+            self.model_loaded.emit("failed", "no CUDA device is available on this machine")
+            return
         try:
-            model = load_bundle(spec, self.device, self.dtype)
+            model = load_bundle(spec, device, dtype_)
         except UserError as err:
             self.model_loaded.emit("missing", str(err))
             return
         except Exception as err:  # noqa: BLE001 - report any load failure in the UI
             self.model_loaded.emit("failed", f"{type(err).__name__}: {err}")
             return
-        self.model = model
+        self.model, self.device, self.dtype = model, device, dtype_
         self.model_loaded.emit("ready", f"{model.config.name} ({model.fingerprint})")
         self._drain()
 
@@ -112,7 +137,7 @@ class EngineWorker(QObject):
         for ev in generate(self.model, job.request, self._cancel):
             if isinstance(ev, ImageReady):
                 try:
-                    path = save_png(self._path(ev), ev.image, ev.metadata)
+                    path = self.library.save(ev.image, ev.metadata)
                 except OSError as err:
                     self.event.emit(job.id, Failed(f"could not save the image: {err}"))
                     continue
@@ -126,16 +151,8 @@ class EngineWorker(QObject):
         self._cancel = None
         self.job_done.emit(job.id, outcome)
 
-    def _path(self, image: ImageReady) -> Path:
-        stem = f"{image.metadata.get('kind', 'image')}-{image.seed}"
-        path = self.library / f"{stem}.png"
-        n = 1
-        while path.exists():
-            path, n = self.library / f"{stem}-{n}.png", n + 1
-        return path
 
-
-def start_worker(library: Path, device: str = "cpu", dtype: torch.dtype = torch.float32) -> tuple[EngineWorker, QThread]:
+def start_worker(library: Path | Library, device: str = "cpu", dtype: torch.dtype = torch.float32) -> tuple[EngineWorker, QThread]:
     """An EngineWorker on a fresh, running QThread."""
     thread = QThread()
     thread.setObjectName("engineThread")

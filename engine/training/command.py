@@ -15,7 +15,7 @@ from .recipe import DEFAULT_BUNDLE
 from .stages import train_clip, train_decoder, train_prior, train_upsampler
 
 STAGES = ("clip", "prior", "decoder", "upsampler0", "upsampler1")
-STEPS = {"clip": 2000, "prior": 2500, "decoder": 2200, "upsampler0": 900, "upsampler1": 500}
+STEPS = {"clip": 2000, "prior": 2500, "decoder": 8000, "upsampler0": 900, "upsampler1": 500}
 
 
 def trained_model(run_dir: Path) -> UnCLIP:
@@ -27,7 +27,8 @@ def trained_model(run_dir: Path) -> UnCLIP:
     for stage, modules in parts.items():
         path = run_dir / f"{stage}.pt"
         if path.is_file():
-            state = torch.load(path, weights_only=True)["modules"]
+            saved = torch.load(path, weights_only=True)
+            state = saved.get("ema", saved["modules"])  # the weight average where the stage kept one
             for key, module in modules.items():
                 module.load_state_dict(state[key])
     return model.eval()

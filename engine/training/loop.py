@@ -1,9 +1,10 @@
-"""One training loop for every stage: progress bar, loss log, checkpoints and resume."""
+"""One training loop for every stage: progress bar, loss log, checkpoints, EMA and resume."""
 from __future__ import annotations
 
 import json
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Callable
 
@@ -12,10 +13,45 @@ from torch import nn
 from tqdm import tqdm
 
 
+class EMA:
+    """Exponential moving average of a set of modules' floating-point state (sampling uses the average)."""
+
+    def __init__(self, modules: dict[str, nn.Module], decay: float) -> None:
+        self.decay = decay
+        self.shadow = {k: {n: t.detach().clone() for n, t in m.state_dict().items()} for k, m in modules.items()}
+
+    @torch.no_grad()
+    def update(self, modules: dict[str, nn.Module]) -> None:
+        for key, module in modules.items():
+            for name, value in module.state_dict().items():
+                avg = self.shadow[key][name]
+                if avg.is_floating_point():
+                    avg.lerp_(value, 1 - self.decay)
+                else:
+                    avg.copy_(value)
+
+
+def _elapsed(log: Path, step: int) -> float:
+    """Training seconds already spent up to `step`, from the loss log (so times add up across resumes)."""
+    seconds = 0.0
+    if log.is_file():
+        for line in log.read_text().splitlines():
+            entry = json.loads(line)
+            if entry["step"] <= step:
+                seconds = entry["seconds"]
+    return seconds
+
+
 def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], torch.Tensor], steps: int,
           run_dir: Path, lr: float = 3e-4, warmup: int = 200, checkpoint_every: int = 250,
-          extra_params: list[nn.Parameter] | None = None) -> dict[str, nn.Module]:
-    """Minimise `step_fn(step)` with AdamW (linear warm-up, cosine decay); resumes from run_dir/name.pt."""
+          extra_params: list[nn.Parameter] | None = None, ema: float | None = None,
+          bf16: bool = False) -> dict[str, nn.Module]:
+    """Minimise `step_fn(step)` with AdamW (linear warm-up, cosine decay); resumes from run_dir/name.pt.
+
+    `ema`: keep an average of the weights with this decay and leave it in the modules at the end
+    (checkpoints hold both; a run resumed from a checkpoint without one starts the average there).
+    `bf16`: run the forward pass under CPU/GPU bfloat16 autocast (master weights stay float32).
+    """
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt, log = run_dir / f"{name}.pt", run_dir / f"{name}.log.jsonl"
     params = [p for m in modules.values() for p in m.parameters()] + list(extra_params or [])
@@ -24,7 +60,7 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (
         1 + torch.cos(torch.tensor(torch.pi * min(s, steps) / steps)).item()) + 0.02)
-    start = 0
+    start, state = 0, None
     if ckpt.is_file():
         state = torch.load(ckpt, weights_only=True)
         for key, m in modules.items():
@@ -34,29 +70,42 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
         opt.load_state_dict(state["opt"])
         sched.load_state_dict(state["sched"])
         start = state["step"]
+    offset = _elapsed(log, start) if state is not None else 0.0
+    average = EMA(modules, ema) if ema is not None else None
+    if average is not None and state is not None and "ema" in state:
+        average.shadow = state["ema"]
+    device = next(iter(params)).device.type
+    autocast = torch.autocast(device, dtype=torch.bfloat16) if bf16 else nullcontext()
     bar = tqdm(range(start, steps), desc=f"train {name}", file=sys.stderr, initial=start, total=steps)
     began, running = time.time(), None
     for step in bar:
-        loss = step_fn(step)
+        with autocast:
+            loss = step_fn(step).float()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         sched.step()
-        value = float(loss)
+        if average is not None:
+            average.update(modules)
+        value = loss.detach().item()
         running = value if running is None else 0.98 * running + 0.02 * value
         bar.set_postfix(loss=f"{running:.4f}")
         done = step + 1
         if done % 50 == 0 or done == steps:
             with log.open("a") as f:
                 f.write(json.dumps({"step": done, "loss": value, "smooth": running, "lr": sched.get_last_lr()[0],
-                                    "seconds": round(time.time() - began, 1)}) + "\n")
+                                    "seconds": round(offset + time.time() - began, 1)}) + "\n")
         if done % checkpoint_every == 0 or done == steps:
             tmp = ckpt.with_suffix(".tmp")
-            torch.save({"modules": {k: m.state_dict() for k, m in modules.items()}, "opt": opt.state_dict(),
-                        "sched": sched.state_dict(), "step": done,
-                        "extra": [p.detach() for p in extra_params or []]}, tmp)
+            saved = {"modules": {k: m.state_dict() for k, m in modules.items()}, "opt": opt.state_dict(),
+                     "sched": sched.state_dict(), "step": done, "extra": [p.detach() for p in extra_params or []]}
+            if average is not None:
+                saved["ema"] = average.shadow
+            torch.save(saved, tmp)
             tmp.replace(ckpt)
-    for m in modules.values():
+    for key, m in modules.items():
+        if average is not None:
+            m.load_state_dict(average.shadow[key])
         m.eval().requires_grad_(False)
     return modules

@@ -10,6 +10,7 @@ from .world import BACKGROUNDS, COLORS, SHAPES, Scene, render, sample_scene
 
 COLOR_NAMES = list(COLORS)
 PAIRS = len(SHAPES) * len(COLORS)  # one logit per (shape, colour) present in the picture
+SIZE = 64  # the probe looks at 64 px (generated images are area-resized to it)
 
 
 def pair_index(shape: str, color: str) -> int:
@@ -21,56 +22,72 @@ def pair_of(index: int) -> tuple[str, str]:
 
 
 class Probe(nn.Module):
-    """A small CNN on 64 px images: (shape, colour) pairs present, background colour and kind."""
+    """A small CNN on 64 px images: shapes, colours and (shape, colour) pairs present; background colour and kind."""
 
     def __init__(self) -> None:
         super().__init__()
-        chans = [3, 32, 64, 128, 128]
+        chans = [3, 32, 64, 128, 128]  # 64 → 32 → 16 → 8 → 4 px
         self.features = nn.Sequential(*[layer for a, b in zip(chans, chans[1:]) for layer in (
             nn.Conv2d(a, b, 3, padding=1), nn.BatchNorm2d(b), nn.ReLU(), nn.MaxPool2d(2))])
-        self.pairs = nn.Linear(128 * 16, PAIRS)
-        self.bg_color = nn.Linear(128 * 16, len(COLORS))
-        self.bg_kind = nn.Linear(128 * 16, len(BACKGROUNDS))
+        width = chans[-1] * 16
+        self.heads = nn.ModuleDict({"shape": nn.Linear(width, len(SHAPES)), "color": nn.Linear(width, len(COLORS)),
+                                    "pair": nn.Linear(width, PAIRS), "bg_color": nn.Linear(width, len(COLORS)),
+                                    "bg_kind": nn.Linear(width, len(BACKGROUNDS))})
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 3, 64, 64) in [-1, 1] → (B, 2048) features (also used for the Fréchet distance)."""
         return self.features(x).flatten(1)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         h = self.embed(x)
-        return self.pairs(h), self.bg_color(h), self.bg_kind(h)
+        return {name: head(h) for name, head in self.heads.items()}
 
 
-def targets(scenes: list[Scene]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    pairs = torch.zeros(len(scenes), PAIRS)
+def targets(scenes: list[Scene]) -> dict[str, torch.Tensor]:
+    """Multi-hot shapes, colours and pairs of the objects; class indices of the background."""
+    out = {k: torch.zeros(len(scenes), n) for k, n in (("shape", len(SHAPES)), ("color", len(COLORS)),
+                                                        ("pair", PAIRS))}
     for i, s in enumerate(scenes):
         for t in s.things:
-            pairs[i, pair_index(t.shape, t.color)] = 1
-    bg = torch.tensor([COLOR_NAMES.index(s.colors[0]) for s in scenes])
-    kind = torch.tensor([BACKGROUNDS.index(s.background) for s in scenes])
-    return pairs, bg, kind
+            out["shape"][i, SHAPES.index(t.shape)] = 1
+            out["color"][i, COLOR_NAMES.index(t.color)] = 1
+            out["pair"][i, pair_index(t.shape, t.color)] = 1
+    out["bg_color"] = torch.tensor([COLOR_NAMES.index(s.colors[0]) for s in scenes])
+    out["bg_kind"] = torch.tensor([BACKGROUNDS.index(s.background) for s in scenes])
+    return out
 
 
-def batch(rng: np.random.Generator, n: int, max_things: int = 3) -> tuple[list[Scene], torch.Tensor]:
-    scenes = [sample_scene(rng, max_things) for _ in range(n)]
-    pixels = torch.from_numpy(np.stack([render(s, 64) for s in scenes])).permute(0, 3, 1, 2).float() / 127.5 - 1
-    return scenes, pixels
+def renders(scenes: list[Scene]) -> torch.Tensor:
+    """(N, 3, 64, 64) uint8 anti-aliased renders."""
+    return torch.from_numpy(np.stack([render(s, SIZE) for s in scenes])).permute(0, 3, 1, 2).contiguous()
 
 
-def train_probe(steps: int, seed: int, batch_size: int = 64) -> Probe:
-    """Train on fresh renders for `steps` steps (deterministic from `seed`)."""
+def _float(pixels: torch.Tensor) -> torch.Tensor:
+    return pixels.float() / 127.5 - 1
+
+
+def loss(probe: Probe, x: torch.Tensor, y: dict[str, torch.Tensor]) -> torch.Tensor:
+    out = probe(x)
+    multi = sum(F.binary_cross_entropy_with_logits(out[k], y[k]) for k in ("shape", "color", "pair"))
+    return 10 * multi + F.cross_entropy(out["bg_color"], y["bg_color"]) + F.cross_entropy(out["bg_kind"], y["bg_kind"])
+
+
+def train_probe(steps: int, seed: int, batch_size: int = 64, scenes: int = 24_000) -> Probe:
+    """Train for `steps` steps on `scenes` renders of the world drawn from `seed` (deterministic)."""
     torch.manual_seed(seed)
-    rng, probe = np.random.default_rng(seed), Probe()
+    rng = np.random.default_rng(seed)
+    world = [sample_scene(rng) for _ in range(scenes)]
+    pixels, y = renders(world), targets(world)
+    probe = Probe()
     opt = torch.optim.AdamW(probe.parameters(), lr=2e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=max(steps, 1))
+    g = torch.Generator().manual_seed(seed)
     probe.train()
     for _ in range(steps):
-        scenes, x = batch(rng, batch_size)
-        pairs, bg, kind = targets(scenes)
-        p, c, k = probe(x)
-        loss = F.binary_cross_entropy_with_logits(p, pairs) * 10 + F.cross_entropy(c, bg) + F.cross_entropy(k, kind)
+        idx = torch.randint(len(world), (batch_size,), generator=g)
+        value = loss(probe, _float(pixels[idx]), {k: v[idx] for k, v in y.items()})
         opt.zero_grad()
-        loss.backward()
+        value.backward()
         opt.step()
         sched.step()
     return probe.eval()
@@ -78,22 +95,28 @@ def train_probe(steps: int, seed: int, batch_size: int = 64) -> Probe:
 
 @torch.no_grad()
 def read(probe: Probe, images: torch.Tensor, objects: int = 1) -> list[dict]:
-    """What the probe sees in each image (B, 3, H, W) in [-1, 1]: the top `objects` pairs and the background."""
-    x = F.interpolate(images.float(), size=(64, 64), mode="area") if images.shape[-1] != 64 else images.float()
-    p, c, k = probe(x)
-    out = []
+    """What the probe sees in each image (B, 3, H, W) in [-1, 1].
+
+    One object: the most likely shape and colour; more: the top `objects` (shape, colour) pairs.
+    """
+    x = F.interpolate(images.float(), size=(SIZE, SIZE), mode="area") if images.shape[-1] != SIZE else images.float()
+    out = probe(x)
+    seen = []
     for i in range(x.shape[0]):
-        top = p[i].topk(objects).indices.tolist()
-        out.append({"pairs": {pair_of(j) for j in top}, "bg_color": COLOR_NAMES[int(c[i].argmax())],
-                    "bg_kind": BACKGROUNDS[int(k[i].argmax())]})
-    return out
+        if objects == 1:
+            pairs = {(SHAPES[int(out["shape"][i].argmax())], COLOR_NAMES[int(out["color"][i].argmax())])}
+        else:
+            pairs = {pair_of(j) for j in out["pair"][i].topk(objects).indices.tolist()}
+        seen.append({"pairs": pairs, "bg_color": COLOR_NAMES[int(out["bg_color"][i].argmax())],
+                     "bg_kind": BACKGROUNDS[int(out["bg_kind"][i].argmax())]})
+    return seen
 
 
 def held_out_accuracy(probe: Probe, seed: int, n: int = 500) -> dict[str, float]:
     """Per-attribute accuracy on renders the probe never saw (single objects, and object pairs)."""
     rng = np.random.default_rng(seed + 10_000)
-    singles, x1 = batch(rng, n, max_things=1)
-    seen = read(probe, x1)
+    singles = [sample_scene(rng, 1) for _ in range(n)]
+    seen = read(probe, _float(renders(singles)))
     res = {
         "shape": np.mean([next(iter(v["pairs"]))[0] == s.things[0].shape for v, s in zip(seen, singles)]),
         "colour": np.mean([next(iter(v["pairs"]))[1] == s.things[0].color for v, s in zip(seen, singles)]),
@@ -102,8 +125,7 @@ def held_out_accuracy(probe: Probe, seed: int, n: int = 500) -> dict[str, float]
     }
     pairs = [sample_scene(rng, 3) for _ in range(n * 3)]
     pairs = [s for s in pairs if len(s.things) == 2][: n // 2]
-    x2 = torch.from_numpy(np.stack([render(s, 64) for s in pairs])).permute(0, 3, 1, 2).float() / 127.5 - 1
-    seen2 = read(probe, x2, objects=2)
+    seen2 = read(probe, _float(renders(pairs)), objects=2)
     res["two objects (both pairs)"] = np.mean([v["pairs"] == {(t.shape, t.color) for t in s.things}
                                               for v, s in zip(seen2, pairs)])
     return {k: float(v) for k, v in res.items()}

@@ -43,7 +43,7 @@ def _captioned(model: UnCLIP, data: SceneSet, batch: int, drop: float, rng: np.r
     """A random batch of scene indices and their caption encodings (empty caption with probability `drop`)."""
     idx = torch.randint(len(data.scenes), (batch,), generator=g)
     captions = ["" if rng.random() < drop else c for c in data.captions(idx, rng)]
-    with torch.no_grad():
+    with torch.no_grad(), torch.autocast("cpu", enabled=False):  # frozen CLIP stays float32, as at inference
         return idx, model.clip.encode_text(captions)
 
 
@@ -103,7 +103,7 @@ def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batc
         t, eps, x_t = _noised(schedule, x0, g)
         return F.mse_loss(unet(x_t, t, time_term, context, mask), process.target(x0, eps, t))
 
-    train("decoder", {"decoder": unet, "conditioning": cond}, step, steps, run_dir, lr=3e-4)
+    train("decoder", {"decoder": unet, "conditioning": cond}, step, steps, run_dir, lr=3e-4, ema=0.999, bf16=True)
 
 
 def train_upsampler(model: UnCLIP, index: int, steps: int, run_dir: Path, batch: int = 16, seed: int = 3) -> None:

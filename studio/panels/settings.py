@@ -45,14 +45,19 @@ class SettingsPanel(QWidget):
         self.seed.setMinimumWidth(110)
         self.seed_lock = QCheckBox("Lock", objectName="seedLockCheck")
         self.seed_lock.setToolTip("Keep this seed for the next generation; unlocked, a new seed is drawn each time")
-        dice = QPushButton("Random", objectName="seedDiceButton")
-        dice.setToolTip("New random seed")
+        dice = QPushButton("🎲", objectName="seedDiceButton")
+        dice.setToolTip("New random seed (Ctrl+R)")
         dice.clicked.connect(self.new_seed)
+        minus, plus = QPushButton("−1", objectName="seedMinusButton"), QPushButton("+1", objectName="seedPlusButton")
+        minus.clicked.connect(lambda: self.seed.setValue(max(self.seed.value() - 1, 0)))
+        plus.clicked.connect(lambda: self.seed.setValue(min(self.seed.value() + 1, SEED_SPIN_MAX)))
         seed_row = QHBoxLayout()
-        seed_row.setSpacing(8)
+        seed_row.setSpacing(4)
         seed_row.addWidget(self.seed, 1)
+        for button in (minus, plus, dice):
+            button.setFixedWidth(34)
+            seed_row.addWidget(button)
         seed_row.addWidget(self.seed_lock)
-        seed_row.addWidget(dice)
         self.prior_guidance = GuidanceSlider("priorGuidanceSlider", 4.0)
         self.decoder_guidance = GuidanceSlider("decoderGuidanceSlider", 8.0)
         self.sampler = QComboBox(objectName="samplerCombo")
@@ -98,6 +103,39 @@ class SettingsPanel(QWidget):
         if not self.seed_lock.isChecked():
             self.new_seed()
         return seeds
+
+    def apply(self, meta: dict) -> None:
+        """Take the settings of a saved image (its `unclip` record) and lock its seed."""
+        s = meta.get("settings", {})
+        for stage in ("prior", "decoder", "upsampler"):
+            if isinstance(s.get(f"{stage}_steps"), int):
+                self.steps[stage].setValue(s[f"{stage}_steps"])
+        for slider, key in ((self.prior_guidance, "prior_guidance"), (self.decoder_guidance, "decoder_guidance")):
+            if isinstance(s.get(key), (int, float)):
+                slider.slider.setValue(int(round(10 * s[key])))
+        if s.get("sampler") in ("ddpm", "ddim"):
+            self.sampler.setCurrentText(s["sampler"])
+        size = meta.get("size", [None])[0] if isinstance(meta.get("size"), list) else None
+        if size and self.size.findText(f"{size} px") >= 0:
+            self.size.setCurrentText(f"{size} px")
+        if isinstance(meta.get("seed"), int) and 0 <= meta["seed"] <= SEED_SPIN_MAX:
+            self.seed.setValue(meta["seed"])
+            self.seed_lock.setChecked(True)
+        self.count.setValue(1)
+
+    def values(self) -> dict:
+        """What to remember between sessions."""
+        return {"seed": self.seed.value(), "lock": self.seed_lock.isChecked(), "sampler": self.sampler.currentText(),
+                "count": self.count.value()}
+
+    def restore(self, values: dict) -> None:
+        try:
+            self.seed.setValue(int(values.get("seed", self.seed.value())))
+            self.seed_lock.setChecked(str(values.get("lock", "false")).lower() == "true")
+            self.sampler.setCurrentText(str(values.get("sampler", "ddpm")))
+            self.count.setValue(int(values.get("count", 1)))
+        except (TypeError, ValueError):
+            pass  # a damaged settings file: keep the defaults
 
     def settings(self) -> Settings:
         size = int(self.size.currentText().split()[0]) if self.size.count() else None

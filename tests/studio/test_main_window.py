@@ -1,27 +1,39 @@
 """The real widgets with pytest-qt: model states, generate, previews, gallery, cancel."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 
+from engine import TextToImage
 from studio.app import create_main_window
 
 NAMES = ["promptEdit", "generateButton", "cancelButton", "seedSpin", "seedLockCheck", "priorGuidanceSlider",
          "decoderGuidanceSlider", "sourceDropZone", "canvas", "gallery", "modelCombo", "queueView"]
 
 
-@pytest.fixture
-def window(qtbot, tiny_bundle, tmp_path):
-    w = create_main_window(str(tiny_bundle), device="cpu", library=tmp_path / "library")
-    (tmp_path / "library").mkdir()
+def open_window(qtbot, model, tmp_path):
+    settings = QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
+    w = create_main_window(model, device="cpu", library=tmp_path / "library", settings=settings)
     qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=30_000)
-    yield w
+    return w
+
+
+def close_window(w):
     w.close()
     w.worker.cancel_current()
     w.engine_thread.quit()
     w.engine_thread.wait(10_000)
+
+
+@pytest.fixture
+def window(qtbot, tiny_bundle, tmp_path):
+    w = open_window(qtbot, str(tiny_bundle), tmp_path)
+    w.show()
+    qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=30_000)
+    yield w
+    close_window(w)
 
 
 def test_controls_start_at_the_bundle_defaults(window):
@@ -51,8 +63,7 @@ def test_generate_shows_images_with_their_seeds(window, qtbot, tmp_path):
 
 
 def test_missing_model_shows_a_no_model_state(qtbot, tmp_path):
-    w = create_main_window(str(tmp_path / "nothing"), device="cpu", library=tmp_path)
-    qtbot.addWidget(w)
+    w = open_window(qtbot, str(tmp_path / "nothing"), tmp_path)
     qtbot.waitUntil(lambda: w.state.model_status == "missing", timeout=30_000)
     assert "model folder not found" in w.status.text()
     assert not w.prompt.generate_button.isEnabled()
@@ -102,3 +113,108 @@ def test_a_failed_switch_keeps_the_previous_model(window, qtbot, tmp_path):
     window.prompt.edit.setPlainText("still works")
     window.generate()
     qtbot.waitUntil(lambda: window.gallery.count() == 1, timeout=60_000)
+
+
+def generate_one(window, qtbot, prompt="a red circle", seed=7, count=1):
+    before = window.gallery.count()
+    window.prompt.edit.setPlainText(prompt)
+    window.settings.seed_lock.setChecked(True)
+    window.settings.seed.setValue(seed)
+    window.settings.count.setValue(count)
+    window.generate()
+    qtbot.waitUntil(lambda: window.gallery.count() == before + count, timeout=60_000)
+
+
+def test_queue_runs_next_removes_and_keeps_order(window, qtbot):
+    order = []
+    window.worker.job_started.connect(lambda job_id, label: order.append(label))
+    window.settings.steps["decoder"].setValue(1000)
+    window.prompt.edit.setPlainText("slow")
+    window.generate()
+    qtbot.waitUntil(lambda: len(order) == 1, timeout=30_000)
+    window.settings.steps["decoder"].setValue(2)
+    ids = [window.worker.submit(None, name) for name in ("a", "b", "c")]
+    assert [window.queue_view.item(k).text() for k in range(3)] == ["a", "b", "c"]
+    window.queue_view.front_requested.emit(ids[2])
+    window.queue_view.remove_requested.emit(ids[1])
+    qtbot.waitUntil(lambda: [window.queue_view.item(k).text() for k in range(window.queue_view.count())] == ["c", "a"],
+                    timeout=5_000)
+    window.worker.clear_queue()
+    window.worker.submit(TextToImage("c", (1,), window.settings.settings()), "c")
+    window.worker.submit(TextToImage("a", (2,), window.settings.settings()), "a")
+    window.cancel()
+    qtbot.waitUntil(lambda: window.gallery.count() == 2, timeout=60_000)
+    assert order[1:] == ["c", "a"] and [r.prompt for r in window.state.results] == ["c", "a"]
+
+
+def test_library_reloads_with_favourites_and_deletes_undo(qtbot, tiny_bundle, tmp_path):
+    w = open_window(qtbot, str(tiny_bundle), tmp_path)
+    qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=30_000)
+    generate_one(w, qtbot, count=3)
+    first, second, third = w.state.results
+    w.act("favourite", first)
+    w.act("delete", second)
+    assert w.gallery.count() == 2 and not Path(second.path).exists()
+    w.undo_delete()
+    assert w.gallery.count() == 3 and Path(second.path).exists()
+    w.act("delete", third)
+    close_window(w)
+    assert not (tmp_path / "library" / ".trash" / third.name).exists()  # handed to the system trash on close
+    w2 = open_window(qtbot, str(tiny_bundle), tmp_path)
+    names = [r.name for r in w2.state.results]
+    assert sorted(names) == sorted([first.name, second.name]) and w2.gallery.count() == 2
+    assert [r.favourite for r in w2.state.results if r.name == first.name] == [True]
+    assert w2.gallery.item(names.index(first.name)).text().startswith("★")
+    w2.gallery.setCurrentRow(0)
+    assert w2.canvas.caption == f"seed {w2.state.results[0].seed}"
+    close_window(w2)
+
+
+def test_dropping_a_studio_png_offers_its_settings(window, qtbot):
+    generate_one(window, qtbot, prompt="a blue star", seed=123)
+    made = window.state.results[-1]
+    window.prompt.edit.setPlainText("something else")
+    window.settings.seed_lock.setChecked(False)
+    window.settings.seed.setValue(5)
+    window.ask_restore = lambda path: "restore"
+    window.sources.image_dropped.emit(made.path)
+    assert window.prompt.prompt == "a blue star"
+    assert window.settings.seed.value() == 123 and window.settings.seed_lock.isChecked()
+    window.ask_restore = lambda path: "vary"
+    window.sources.image_dropped.emit(made.path)
+    qtbot.waitUntil(lambda: window.gallery.count() == 2, timeout=60_000)
+    assert window.state.results[-1].metadata["kind"] == "variation"
+
+
+def test_pasted_image_makes_variations(window, qtbot):
+    from PySide6.QtGui import QGuiApplication, QImage
+    image = QImage(40, 30, QImage.Format.Format_RGB888)
+    image.fill(0x3366CC)
+    QGuiApplication.clipboard().setImage(image)
+    window.paste()
+    qtbot.waitUntil(lambda: window.gallery.count() == 1, timeout=60_000)
+    assert window.state.results[0].metadata["source"]["name"] == "pasted image"
+
+
+def test_layout_prompt_and_controls_persist(qtbot, tiny_bundle, tmp_path):
+    w = open_window(qtbot, str(tiny_bundle), tmp_path)
+    w.prompt.edit.setPlainText("kept across restarts")
+    w.settings.seed.setValue(4242)
+    w.settings.seed_lock.setChecked(True)
+    w.settings.sampler.setCurrentText("ddim")
+    close_window(w)
+    w2 = open_window(qtbot, str(tiny_bundle), tmp_path)
+    assert w2.prompt.prompt == "kept across restarts"
+    assert w2.settings.seed.value() == 4242 and w2.settings.seed_lock.isChecked()
+    assert w2.settings.sampler.currentText() == "ddim"
+    close_window(w2)
+
+
+def test_status_bar_and_precision_switch(window, qtbot):
+    assert window.status_bar.device.text() == "cpu · float32"
+    assert window.status_bar.memory.text().startswith("RAM ")
+    window.set_engine(dtype="bfloat16")
+    qtbot.waitUntil(lambda: window.status_bar.device.text() == "cpu · bfloat16", timeout=30_000)
+    generate_one(window, qtbot)
+    assert window.state.results[-1].metadata["dtype"] == "bfloat16"
+    assert "ms/step" in window.status_bar.timing.text()
