@@ -66,6 +66,15 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_whole_number, help="seed of the first image; the next use seed+1, …")
 
 
+def _frames_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--frames", type=_whole_number, default=9, help="frames, ends included")
+    p.add_argument("--out", required=True, help="FILE.gif | FILE.webp | FILE.mp4 | SHEET.png | a folder of PNGs")
+    p.add_argument("--fps", type=_number, default=8.0)
+    p.add_argument("--pingpong", action="store_true", help="play forward then back")
+    p.add_argument("--batch", type=_whole_number, default=4, help="frames rendered together")
+    _common(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line of DESIGN.md."""
     parser = _Parser(prog="unclip-studio", description="unCLIP Studio: headless commands")
@@ -78,6 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
     vary.add_argument("image")
     vary.add_argument("--out", help="folder (default: outputs/)")
     _common(vary)
+    interp = sub.add_parser("interpolate", help="frames along the slerp between two sources' image embeddings")
+    interp.add_argument("a", help='image path or "text:PROMPT"')
+    interp.add_argument("b", help='image path or "text:PROMPT"')
+    interp.add_argument("--noise", default="fixed", choices=("fixed", "inverted"),
+                        help="decoder noise: one seed for every frame, or slerped DDIM inversions of two images")
+    _frames_options(interp)
+    diff = sub.add_parser("textdiff", help="push an image toward a phrase (paper §3.3 text diffs)")
+    diff.add_argument("image")
+    diff.add_argument("target", help="the phrase to move toward")
+    diff.add_argument("--caption", default="", help="a caption of the image (z_t0; empty by default)")
+    diff.add_argument("--theta", type=_number, default=0.5, help="largest θ, at most 0.5")
+    _frames_options(diff)
     info = sub.add_parser("info", help="print the settings stored in a generated PNG")
     info.add_argument("image")
     sub.add_parser("train", help="train the embedded default (see: train --help)", add_help=False)
@@ -143,10 +164,10 @@ def _paths(out: str | None, stem: str, seeds: tuple[int, ...], file_ok: bool) ->
     return [target / f"{stem}-{s}.png" for s in seeds]
 
 
-def _run(model: UnCLIP, request) -> list:
+def _run(model: UnCLIP, request, noise=None) -> list:
     """Drive the pipeline with a progress bar per stage; Ctrl+C cancels cleanly."""
     cancel, bar = CancelToken(), None
-    events = generate(model, request, cancel, previews=False)
+    events = generate(model, request, cancel, previews=False, noise=noise)
     try:
         for event in events:
             if isinstance(event, StageStarted):
@@ -200,6 +221,52 @@ def cmd_vary(args) -> None:
     _write(_run(model, request), paths)
 
 
+def _render_strip(strip, args) -> None:
+    """Render every frame (coarse to fine, in batches) and export them as --out asks."""
+    from .animation import export
+    from .explore import frame_order
+    if not 1 <= args.batch <= MAX_COUNT:
+        raise UserError(f"--batch must be from 1 to {MAX_COUNT}, got {args.batch}")
+    order, done = frame_order(len(strip)), {}
+    for start in range(0, len(order), args.batch):
+        chunk = order[start: start + args.batch]
+        request, noise = strip.request(chunk)
+        for index, image in zip(chunk, _run(args.model_obj, request, noise)):
+            meta = dict(image.metadata, frame=index, frames=len(strip), position=float(strip.positions[index]))
+            done[index] = (image.image, meta)
+        print(f"frames {len(done)}/{len(strip)}", file=sys.stderr)
+    frames = [done[i] for i in range(len(strip))]
+    for path in export([f for f, _ in frames], [m for _, m in frames], args.out, args.fps, pingpong=args.pingpong):
+        print(path)
+
+
+def _frame_count(args) -> None:
+    if not 2 <= args.frames <= 256:
+        raise UserError(f"--frames must be from 2 to 256, got {args.frames}")
+
+
+def cmd_interpolate(args) -> None:
+    from .explore import Source, interpolation
+    _frame_count(args)
+    a, b = (Source.parse(x, load_image) for x in (args.a, args.b))
+    args.model_obj = model = _load(args)
+    seed = _seeds(args)[0]
+    settings = _settings(args)
+    resolve_settings(model, settings)
+    _render_strip(interpolation(model, a, b, args.frames, seed, settings, args.noise), args)
+
+
+def cmd_textdiff(args) -> None:
+    from .explore import Source, text_diff_strip
+    _frame_count(args)
+    source = Source(image=load_image(args.image), label=Path(args.image).name)
+    args.model_obj = model = _load(args)
+    settings = _settings(args)
+    resolve_settings(model, settings)
+    _render_strip(text_diff_strip(model, source, args.target, args.caption, args.frames, _seeds(args)[0], settings,
+                                  args.theta), args)
+
+
 def cmd_info(args) -> None:
     meta = read_png_metadata(args.image)
     print(meta.pop("parameters", "") or parameters_text(meta))
@@ -211,7 +278,8 @@ def cmd_random_bundle(args) -> None:
     print(save_bundle(UnCLIP.random(tiny_config(), seed=args.seed), args.folder))
 
 
-COMMANDS = {"generate": cmd_generate, "vary": cmd_vary, "info": cmd_info, "random-bundle": cmd_random_bundle}
+COMMANDS = {"generate": cmd_generate, "vary": cmd_vary, "interpolate": cmd_interpolate, "textdiff": cmd_textdiff,
+            "info": cmd_info, "random-bundle": cmd_random_bundle}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from .config import PriorStageConfig
 from .diffusion.noise import PerImageNoise
 from .diffusion.samplers import NoiseFn, Step
+from .diffusion.schedule import respace
 from .errors import UserError
 from .events import Cancelled, Event, Failed, Finished, ImageReady, StageStarted, StepDone
 from .metadata import ENGINE_VERSION
@@ -56,6 +57,12 @@ def resolve_settings(model: UnCLIP, settings: Settings) -> Settings:
         raise UserError(f"size {size} is not a stage of this model: choose one of {', '.join(map(str, c.sizes))}")
     pick = lambda value, default: default if value is None else value  # noqa: E731
     prior = c.prior or PriorStageConfig()
+    steps = pick(settings.decoder_steps, c.decoder.steps)
+    if settings.decoder_spacing == "even":
+        try:
+            respace(f"ddim{steps}", c.decoder.diffusion.train_steps)
+        except ValueError as err:
+            raise UserError(f"even decoder spacing: {err}") from None
     return dataclasses.replace(
         settings, size=size,
         prior_steps=pick(settings.prior_steps, prior.steps),
@@ -63,6 +70,11 @@ def resolve_settings(model: UnCLIP, settings: Settings) -> Settings:
         upsampler_steps=pick(settings.upsampler_steps, c.upsamplers[0].steps if c.upsamplers else 1),
         prior_guidance=pick(settings.prior_guidance, prior.guidance),
         decoder_guidance=pick(settings.decoder_guidance, c.decoder.guidance))
+
+
+def decoder_timesteps(s: Settings) -> int | str:
+    """The decoder's respacing spec: Karlo's rounded spacing, or even DDIM strides ("ddimN")."""
+    return f"ddim{s.decoder_steps}" if s.decoder_spacing == "even" else s.decoder_steps
 
 
 def to_uint8(x: torch.Tensor) -> torch.Tensor:
@@ -122,7 +134,7 @@ def generate(model: UnCLIP, request: Request, cancel: CancelToken | None = None,
         c = model.config.decoder
         x = yield from drive("decoder", s.decoder_steps, decode(
             model.decoder, model.conditioning, model.process("decoder"), z_i, text, uncond, noise("decoder"),
-            c.size, s.decoder_steps, s.decoder_guidance, **opts), c.size)
+            c.size, decoder_timesteps(s), s.decoder_guidance, **opts), c.size)
         for i, (cfg, up) in enumerate(zip(model.config.upsamplers, model.upsamplers)):
             if cfg.size > s.size:
                 break
@@ -162,6 +174,23 @@ def image_embedding(model: UnCLIP, request: Request, text: TextEncoding, uncond:
         else:
             z = request.image_embed.reshape(-1, request.image_embed.shape[-1])
         return z.to(model.device, torch.float32).expand(b, -1).clone()
+
+
+def run_embedding(model: UnCLIP, request: Request) -> torch.Tensor:
+    """z_i (B, D) of a request alone: the prior's sample for a text (seeded), CLIP's embedding for an image."""
+    s = resolve_settings(model, request.settings)
+    seeds = list(request.seeds)
+    with torch.inference_mode():
+        text = model.clip.encode_text([request.prompt] * len(seeds))
+        uncond = model.clip.encode_text([""] * len(seeds))
+    opts = {"sampler": s.sampler, **({"eta": s.eta} if s.sampler == "ddim" else {})}
+    steps = image_embedding(model, request, text, uncond, s, lambda stage: PerImageNoise(seeds, stage, model.device),
+                            opts, _Driver(CancelToken(), previews=False))
+    try:
+        while True:
+            next(steps)
+    except StopIteration as done:
+        return done.value
 
 
 def closest_to_text(candidates: torch.Tensor, text_embed: torch.Tensor) -> torch.Tensor:

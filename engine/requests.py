@@ -30,6 +30,7 @@ class Settings:
     eta: float = 0.0  # DDIM noise; 0 = deterministic
     size: int | None = None  # output side in px; None = the bundle's default
     prior_candidates: int = 1  # paper §2.2: draw this many z_i and keep the one closest to the caption
+    decoder_spacing: str = "karlo"  # "karlo": T−1 … 0 rounded; "even": DDIM strides, never t = T−1 (inversion)
 
     def __post_init__(self) -> None:
         for name in ("prior_steps", "decoder_steps", "upsampler_steps"):
@@ -43,6 +44,8 @@ class Settings:
         if isinstance(self.prior_candidates, bool) or not isinstance(self.prior_candidates, int) \
                 or not 1 <= self.prior_candidates <= 8:
             raise UserError(f"prior candidates must be a whole number from 1 to 8, got {self.prior_candidates!r}")
+        if self.decoder_spacing not in ("karlo", "even"):
+            raise UserError(f"unknown decoder spacing {self.decoder_spacing!r}: choose karlo or even")
         if self.sampler not in SAMPLER_NAMES:
             raise UserError(f"unknown sampler {self.sampler!r}: choose one of {', '.join(SAMPLER_NAMES)}")
 

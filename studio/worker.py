@@ -9,12 +9,24 @@ import itertools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import torch
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from engine import CancelToken, Cancelled, Failed, Finished, ImageReady, UserError, generate, load_bundle
 from engine.library import Library
+from engine.metadata import save_png
+
+
+@dataclass
+class Frames:
+    """Render some frames of an exploration strip; the strip is built on the engine thread, once per key."""
+
+    key: str
+    make_strip: Callable  # UnCLIP → engine.explore.Strip
+    indices: list[int]
+    folder: Path  # frames are cached here as NNN.png
 
 
 @dataclass
@@ -35,6 +47,7 @@ class EngineWorker(QObject):
     image_saved = Signal(int, object, str)  # job id, ImageReady, path
     job_done = Signal(int, str)  # job id, outcome: finished | failed | cancelled
     queue_changed = Signal(list)  # [(job id, label)] of the waiting jobs, front first
+    frame_ready = Signal(str, int, object)  # strip key, frame index, (H, W, 3) uint8
     _wake = Signal()
 
     def __init__(self, library: Path | Library, device: str = "cpu", dtype: torch.dtype = torch.float32) -> None:
@@ -47,6 +60,7 @@ class EngineWorker(QObject):
         self._ids = itertools.count(1)
         self._cancel: CancelToken | None = None
         self._running = False
+        self._strips: dict[str, object] = {}  # strip key → Strip (embeddings and starts), for the loaded model
         self._wake.connect(self._drain)
 
     # --- called from the GUI thread -------------------------------------------------------------
@@ -111,6 +125,7 @@ class EngineWorker(QObject):
             self.model_loaded.emit("failed", f"{type(err).__name__}: {err}")
             return
         self.model, self.device, self.dtype = model, device, dtype_
+        self._strips.clear()
         self.model_loaded.emit("ready", f"{model.config.name} ({model.fingerprint})")
         self._drain()
 
@@ -133,6 +148,8 @@ class EngineWorker(QObject):
     def _serve(self, job: Job) -> None:
         self._cancel = CancelToken()
         self.job_started.emit(job.id, job.label)
+        if isinstance(job.request, Frames):
+            return self._serve_frames(job)
         outcome = "failed"
         for ev in generate(self.model, job.request, self._cancel):
             if isinstance(ev, ImageReady):
@@ -148,6 +165,37 @@ class EngineWorker(QObject):
                 outcome = "cancelled"
             if not isinstance(ev, ImageReady):
                 self.event.emit(job.id, ev)
+        self._cancel = None
+        self.job_done.emit(job.id, outcome)
+
+
+    def _serve_frames(self, job: Job) -> None:
+        """Render frames of a strip, caching each on disk before announcing it."""
+        frames: Frames = job.request
+        outcome = "failed"
+        try:
+            if frames.key not in self._strips:
+                self._strips[frames.key] = frames.make_strip(self.model)
+            request, noise = self._strips[frames.key].request(frames.indices)
+        except Exception as err:  # noqa: BLE001 - a bad source ends this job, not the worker
+            self.event.emit(job.id, Failed(str(err) if isinstance(err, UserError) else f"{type(err).__name__}: {err}"))
+            self.job_done.emit(job.id, outcome)
+            return
+        for ev in generate(self.model, request, self._cancel, previews=False, noise=noise):
+            if isinstance(ev, ImageReady):
+                index = frames.indices[ev.index]
+                meta = dict(ev.metadata, frame=index)
+                try:
+                    save_png(frames.folder / frames.key / f"{index:03d}.png", ev.image, meta)
+                except OSError:
+                    pass  # the disk cache is a convenience: the frame is still shown
+                self.frame_ready.emit(frames.key, index, ev.image)
+                continue
+            if isinstance(ev, Finished):
+                outcome = "finished"
+            elif isinstance(ev, Cancelled):
+                outcome = "cancelled"
+            self.event.emit(job.id, ev)
         self._cancel = None
         self.job_done.emit(job.id, outcome)
 

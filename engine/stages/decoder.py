@@ -13,14 +13,9 @@ from ..nn.unet import UNet
 from .embed import TextEncoding
 
 
-def decode(unet: UNet, conditioning: DecoderConditioning, process: Process, image_embed: torch.Tensor,
-           text: TextEncoding, uncond: TextEncoding | None, noise: NoiseFn, size: int, steps: int,
-           guidance: float, sampler: str = "ddpm", x_T: torch.Tensor | None = None,
-           **options) -> Generator[Step, None, torch.Tensor]:
-    """Render z_i (B, D); guidance swaps in the learned null embedding and `uncond` (empty caption).
-
-    Yields sampler steps; returns the image (B, 3, size, size) in [-1, 1].
-    """
+def decoder_fn(unet: UNet, conditioning: DecoderConditioning, image_embed: torch.Tensor, text: TextEncoding,
+               uncond: TextEncoding | None, guidance: float):
+    """The decoder as a function of (x_t, t), conditioned on z_i (B, D) and the caption, guided if asked."""
     dtype = unet.conv_in.weight.dtype
     b = image_embed.shape[0]
     guided = uncond is not None and guidance != 1
@@ -33,7 +28,19 @@ def decode(unet: UNet, conditioning: DecoderConditioning, process: Process, imag
     def model_fn(x_t: torch.Tensor, t: int) -> torch.Tensor:
         return unet(x_t.to(dtype), t, time_term, context, mask)
 
-    fn = classifier_free(model_fn, guidance, guided_channels=3) if guided else model_fn
+    return classifier_free(model_fn, guidance, guided_channels=3) if guided else model_fn
+
+
+def decode(unet: UNet, conditioning: DecoderConditioning, process: Process, image_embed: torch.Tensor,
+           text: TextEncoding, uncond: TextEncoding | None, noise: NoiseFn, size: int, steps: int,
+           guidance: float, sampler: str = "ddpm", x_T: torch.Tensor | None = None,
+           **options) -> Generator[Step, None, torch.Tensor]:
+    """Render z_i (B, D); guidance swaps in the learned null embedding and `uncond` (empty caption).
+
+    Yields sampler steps; returns the image (B, 3, size, size) in [-1, 1].
+    """
+    fn = decoder_fn(unet, conditioning, image_embed, text, uncond, guidance)
+    b = image_embed.shape[0]
     timesteps, _ = respace(steps, process.schedule.train_steps)
     x = noise(torch.Size((b, 3, size, size))) if x_T is None else x_T.float()  # x_T ~ N(0, I)
     for step in SAMPLERS[sampler](fn, x, timesteps, process, noise, **options):

@@ -6,23 +6,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .world import BACKGROUNDS, COLORS, SHAPES, Scene, render, sample_scene
+from .world import BACKGROUNDS, COLORS, POSITIONS, SHAPES, Scene, render, sample_scene
 
 COLOR_NAMES = list(COLORS)
-PAIRS = len(SHAPES) * len(COLORS)  # one logit per (shape, colour) present in the picture
+PLACES = list(POSITIONS)  # the world's nine object positions: one slot each
+NONE = len(SHAPES)  # slot shape class for "no object here"
 SIZE = 64  # the probe looks at 64 px (generated images are area-resized to it)
 
 
-def pair_index(shape: str, color: str) -> int:
-    return SHAPES.index(shape) * len(COLORS) + COLOR_NAMES.index(color)
-
-
-def pair_of(index: int) -> tuple[str, str]:
-    return SHAPES[index // len(COLORS)], COLOR_NAMES[index % len(COLORS)]
-
-
 class Probe(nn.Module):
-    """A small CNN on 64 px images: shapes, colours and (shape, colour) pairs present; background colour and kind."""
+    """A small CNN on 64 px images: shapes and colours present, what is in each of the nine places, background."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -30,9 +23,11 @@ class Probe(nn.Module):
         self.features = nn.Sequential(*[layer for a, b in zip(chans, chans[1:]) for layer in (
             nn.Conv2d(a, b, 3, padding=1), nn.BatchNorm2d(b), nn.ReLU(), nn.MaxPool2d(2))])
         width = chans[-1] * 16
-        self.heads = nn.ModuleDict({"shape": nn.Linear(width, len(SHAPES)), "color": nn.Linear(width, len(COLORS)),
-                                    "pair": nn.Linear(width, PAIRS), "bg_color": nn.Linear(width, len(COLORS)),
-                                    "bg_kind": nn.Linear(width, len(BACKGROUNDS))})
+        self.heads = nn.ModuleDict({
+            "shape": nn.Linear(width, len(SHAPES)), "color": nn.Linear(width, len(COLORS)),
+            "slot_shape": nn.Linear(width, len(PLACES) * (len(SHAPES) + 1)),
+            "slot_color": nn.Linear(width, len(PLACES) * len(COLORS)),
+            "bg_color": nn.Linear(width, len(COLORS)), "bg_kind": nn.Linear(width, len(BACKGROUNDS))})
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 3, 64, 64) in [-1, 1] → (B, 2048) features (also used for the Fréchet distance)."""
@@ -40,18 +35,23 @@ class Probe(nn.Module):
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         h = self.embed(x)
-        return {name: head(h) for name, head in self.heads.items()}
+        out = {name: head(h) for name, head in self.heads.items()}
+        out["slot_shape"] = out["slot_shape"].view(-1, len(PLACES), len(SHAPES) + 1)  # (B, 9, 9)
+        out["slot_color"] = out["slot_color"].view(-1, len(PLACES), len(COLORS))  # (B, 9, 10)
+        return out
 
 
 def targets(scenes: list[Scene]) -> dict[str, torch.Tensor]:
-    """Multi-hot shapes, colours and pairs of the objects; class indices of the background."""
-    out = {k: torch.zeros(len(scenes), n) for k, n in (("shape", len(SHAPES)), ("color", len(COLORS)),
-                                                        ("pair", PAIRS))}
+    """Multi-hot shapes and colours; per place the shape (or none) and colour (-100: none); background classes."""
+    out = {k: torch.zeros(len(scenes), n) for k, n in (("shape", len(SHAPES)), ("color", len(COLORS)))}
+    out["slot_shape"] = torch.full((len(scenes), len(PLACES)), NONE)
+    out["slot_color"] = torch.full((len(scenes), len(PLACES)), -100)
     for i, s in enumerate(scenes):
         for t in s.things:
             out["shape"][i, SHAPES.index(t.shape)] = 1
             out["color"][i, COLOR_NAMES.index(t.color)] = 1
-            out["pair"][i, pair_index(t.shape, t.color)] = 1
+            out["slot_shape"][i, PLACES.index(t.position)] = SHAPES.index(t.shape)
+            out["slot_color"][i, PLACES.index(t.position)] = COLOR_NAMES.index(t.color)
     out["bg_color"] = torch.tensor([COLOR_NAMES.index(s.colors[0]) for s in scenes])
     out["bg_kind"] = torch.tensor([BACKGROUNDS.index(s.background) for s in scenes])
     return out
@@ -68,8 +68,11 @@ def _float(pixels: torch.Tensor) -> torch.Tensor:
 
 def loss(probe: Probe, x: torch.Tensor, y: dict[str, torch.Tensor]) -> torch.Tensor:
     out = probe(x)
-    multi = sum(F.binary_cross_entropy_with_logits(out[k], y[k]) for k in ("shape", "color", "pair"))
-    return 10 * multi + F.cross_entropy(out["bg_color"], y["bg_color"]) + F.cross_entropy(out["bg_kind"], y["bg_kind"])
+    multi = sum(F.binary_cross_entropy_with_logits(out[k], y[k]) for k in ("shape", "color"))
+    slots = F.cross_entropy(out["slot_shape"].flatten(0, 1), y["slot_shape"].flatten()) + \
+        F.cross_entropy(out["slot_color"].flatten(0, 1), y["slot_color"].flatten(), ignore_index=-100)
+    return 10 * multi + slots + F.cross_entropy(out["bg_color"], y["bg_color"]) + \
+        F.cross_entropy(out["bg_kind"], y["bg_kind"])
 
 
 def train_probe(steps: int, seed: int, batch_size: int = 64, scenes: int = 24_000) -> Probe:
@@ -97,7 +100,8 @@ def train_probe(steps: int, seed: int, batch_size: int = 64, scenes: int = 24_00
 def read(probe: Probe, images: torch.Tensor, objects: int = 1) -> list[dict]:
     """What the probe sees in each image (B, 3, H, W) in [-1, 1].
 
-    One object: the most likely shape and colour; more: the top `objects` (shape, colour) pairs.
+    One object: the most likely shape and colour; more: (shape, colour) in the `objects` places most likely
+    to hold an object.
     """
     x = F.interpolate(images.float(), size=(SIZE, SIZE), mode="area") if images.shape[-1] != SIZE else images.float()
     out = probe(x)
@@ -106,7 +110,10 @@ def read(probe: Probe, images: torch.Tensor, objects: int = 1) -> list[dict]:
         if objects == 1:
             pairs = {(SHAPES[int(out["shape"][i].argmax())], COLOR_NAMES[int(out["color"][i].argmax())])}
         else:
-            pairs = {pair_of(j) for j in out["pair"][i].topk(objects).indices.tolist()}
+            filled = 1 - out["slot_shape"][i].softmax(-1)[:, NONE]  # (9,) chance that each place holds an object
+            places = filled.topk(objects).indices.tolist()
+            pairs = {(SHAPES[int(out["slot_shape"][i, j, :NONE].argmax())],
+                      COLOR_NAMES[int(out["slot_color"][i, j].argmax())]) for j in places}
         seen.append({"pairs": pairs, "bg_color": COLOR_NAMES[int(out["bg_color"][i].argmax())],
                      "bg_kind": BACKGROUNDS[int(out["bg_kind"][i].argmax())]})
     return seen

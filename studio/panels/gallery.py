@@ -11,7 +11,8 @@ from ..state import Result
 ROLE = Qt.ItemDataRole.UserRole
 ACTIONS = (("vary", "Vary this"), ("restore", "Use these settings"), ("favourite", "Favourite"),
            ("copy_seed", "Copy seed"), ("copy_prompt", "Copy prompt"), ("reveal", "Show in folder"),
-           ("export", "Export…"), ("delete", "Delete"))
+           ("use_a", "Use as A (explore)"), ("use_b", "Use as B (explore)"), ("export", "Export…"),
+           ("delete", "Delete"))
 
 
 class Gallery(QListWidget):

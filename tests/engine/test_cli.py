@@ -97,3 +97,35 @@ def test_missing_default_model_is_a_clear_error(capsys, monkeypatch, tmp_path):
     monkeypatch.setattr(engine.bundles, "RESOURCES", tmp_path)
     assert main(["generate", "x"]) == 2
     assert "embedded default model is not installed" in capsys.readouterr().err
+
+
+def test_interpolate_exports_read_back(tiny_bundle, tmp_path):
+    from engine.animation import read_record
+    common = ["--model", str(tiny_bundle), "--seed", "2", "--steps", "2,2,2", "--size", "32", "--frames", "5"]
+    gif = tmp_path / "walk.gif"
+    assert main(["interpolate", "text:a red circle", "text:a blue star", "--out", str(gif), "--pingpong"]
+                + common) == 0
+    with Image.open(gif) as im:
+        assert im.n_frames == 8 and im.size == (32, 32)  # 5 there, 3 back
+    record = read_record(gif)
+    assert [f["frame"] for f in record["frames"]] == list(range(5))
+    assert [f["position"] for f in record["frames"]] == [0, 0.25, 0.5, 0.75, 1]
+    assert {f["seed"] for f in record["frames"]} == {2}
+    folder = tmp_path / "frames"
+    assert main(["interpolate", "text:a red circle", "text:a blue star", "--out", str(folder)] + common) == 0
+    frames = sorted(folder.glob("frame-*.png"))
+    assert len(frames) == 5 and '"frame": 4' in Image.open(frames[-1]).text["unclip"]
+    sheet = tmp_path / "sheet.png"
+    assert main(["interpolate", "text:a red circle", "text:a blue star", "--out", str(sheet)] + common) == 0
+    assert len(read_record(sheet)["frames"]) == 5
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["interpolate", "text:a", "text:b", "--noise", "inverted"], "inverted noise needs two images"),
+    (["interpolate", "text:a", "text:b", "--frames", "1"], "--frames must be from 2 to 256"),
+    (["textdiff", "MISSING.png", "a star"], "file not found"),
+])
+def test_exploration_errors_are_one_line(tiny_bundle, tmp_path, capsys, extra, message):
+    assert main(extra + ["--model", str(tiny_bundle), "--out", str(tmp_path / "x.gif")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and message in err and "\n" not in err

@@ -5,12 +5,14 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QSlider
 
 from engine import TextToImage
 from studio.app import create_main_window
 
 NAMES = ["promptEdit", "generateButton", "cancelButton", "seedSpin", "seedLockCheck", "priorGuidanceSlider",
-         "decoderGuidanceSlider", "sourceDropZone", "canvas", "gallery", "modelCombo", "queueView"]
+         "decoderGuidanceSlider", "sourceDropZone", "interpolationSlider", "canvas", "gallery", "modelCombo",
+         "queueView"]
 
 
 def open_window(qtbot, model, tmp_path):
@@ -218,3 +220,30 @@ def test_status_bar_and_precision_switch(window, qtbot):
     generate_one(window, qtbot)
     assert window.state.results[-1].metadata["dtype"] == "bfloat16"
     assert "ms/step" in window.status_bar.timing.text()
+
+
+def test_interpolation_strip_fills_coarse_to_fine_and_scrubs_from_cache(window, qtbot, tmp_path):
+    window.settings.steps["decoder"].setValue(2)
+    window.prompt.edit.setPlainText("a red circle")
+    window.explore.source_from_prompt.emit("a")
+    window.prompt.edit.setPlainText("a blue star")
+    window.explore.source_from_prompt.emit("b")
+    window.explore.frames.setValue(5)
+    arrived = []
+    window.worker.frame_ready.connect(lambda key, index, pixels: arrived.append(index))
+    window.explore.render_requested.emit()
+    assert window.queue_view.count() >= 2  # batches of the plan, waiting behind the first
+    qtbot.waitUntil(lambda: len(window.strip.done) == 5, timeout=60_000)
+    assert arrived[:2] == [0, 4] and sorted(arrived) == list(range(5))
+    slider = window.findChild(QSlider, "interpolationSlider")
+    slider.setValue(510)  # no event processing: the nearest frame is on the canvas at once
+    assert window.canvas.caption.startswith("frame 3/5")
+    assert window.gallery.count() == 0  # frames are cached apart from the library
+    key = window.strip.key
+    window.strip = None
+    window.explore.render_requested.emit()  # same sources and settings: every frame comes from disk
+    assert window.strip.key == key and len(window.strip.done) == 5 and not window.strip.jobs
+    out = tmp_path / "strip.webp"
+    window.export_frames(str(out))
+    with Image.open(out) as im:
+        assert im.n_frames == 5

@@ -1,0 +1,241 @@
+"""Moving through CLIP's image-embedding space (Ramesh et al. 2022, §3): interpolations, text diffs,
+variation amount and mixing, rendered as frames with shared decoder noise.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from .diffusion.noise import PerImageNoise, stage_seed
+from .diffusion.samplers import ddim_invert, run_to_end
+from .diffusion.schedule import respace
+from .errors import UserError
+from .model import UnCLIP
+from .requests import EmbeddingToImage, Settings, TextToImage, clean_prompt
+from .stages.decoder import decoder_fn
+
+TEXT_DIFF_MAX = 0.5  # the paper's text diffs use θ in [0, 0.5]
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
+    """Spherical interpolation of whole vectors (…, D): direction along the great circle, norm linear.
+
+    t = 0 gives a and t = 1 gives b exactly; vectors of equal norm keep it for every t.
+    t may be a float or a (N,) tensor, giving (N, …, D).
+    """
+    t = torch.as_tensor(t, dtype=torch.float64)
+    a64, b64 = a.double().flatten(), b.double().flatten()
+    na, nb = a64.norm(), b64.norm()
+    ua, ub = a64 / na, b64 / nb
+    omega = torch.arccos((ua @ ub).clamp(-1, 1))
+    tt = t.reshape(-1, 1)
+    if omega.abs() < 1e-6:  # (anti)parallel within rounding: the straight line is the arc
+        direction = (1 - tt) * ua + tt * ub
+    else:
+        direction = (torch.sin((1 - tt) * omega) * ua + torch.sin(tt * omega) * ub) / torch.sin(omega)
+    out = F.normalize(direction, dim=-1) * ((1 - tt) * na + tt * nb)
+    out[tt.flatten() == 0] = a64
+    out[tt.flatten() == 1] = b64
+    out = out.reshape(*t.shape, *a.shape) if t.dim() else out.reshape(a.shape)
+    return out.to(a.dtype)
+
+
+def text_direction(z_t: torch.Tensor, z_t0: torch.Tensor) -> torch.Tensor:
+    """The paper's text diff z_d = normalise(z_t − z_t0) (D,)."""
+    d = z_t.double() - z_t0.double()
+    if d.norm() < 1e-8:
+        raise UserError("the target text and the caption are the same: there is no direction to move in")
+    return F.normalize(d, dim=-1).to(z_t.dtype)
+
+
+def text_diff(z_i: torch.Tensor, z_d: torch.Tensor, theta: torch.Tensor | float) -> torch.Tensor:
+    """slerp(z_i, z_d, θ) with z_d scaled to z_i's norm, so only the meaning moves (θ ∈ [0, 0.5])."""
+    return slerp(z_i, z_d * z_i.norm() / z_d.norm(), theta)
+
+
+def mix(embeddings: torch.Tensor, weights: torch.Tensor | list[float]) -> torch.Tensor:
+    """Barycentric mix of K embeddings (K, D): weights clipped at 0 and normalised; directions averaged
+    on the sphere and the norm averaged with the same weights."""
+    w = torch.as_tensor(weights, dtype=torch.float64).clamp(min=0)
+    if w.numel() != embeddings.shape[0] or float(w.sum()) <= 0:
+        raise UserError("mixing needs one non-negative weight per source, not all zero")
+    w = w / w.sum()
+    e = embeddings.double()
+    norms = e.norm(dim=-1)
+    direction = F.normalize((w[:, None] * e / norms[:, None]).sum(0), dim=-1)
+    return (direction * (w * norms).sum()).to(embeddings.dtype)
+
+
+def random_direction(dim: int, seed: int) -> torch.Tensor:
+    """A unit vector (D,) drawn from `seed`."""
+    g = torch.Generator().manual_seed(stage_seed(seed, "direction"))
+    return F.normalize(torch.randn(dim, generator=g, dtype=torch.float64), dim=0).float()
+
+
+def vary_embedding(z_i: torch.Tensor, amount: float, seed: int) -> torch.Tensor:
+    """Variation amount in [0, 1]: 0 keeps z_i (the paper's variations: new noise only); 1 moves it
+    halfway along the great circle toward a random direction of the same norm (the image's meaning drifts)."""
+    if not 0 <= amount <= 1:
+        raise UserError(f"variation amount must be between 0 and 1, got {amount}")
+    r = random_direction(z_i.shape[-1], seed).to(z_i) * z_i.norm()
+    return slerp(z_i, r, 0.5 * amount)
+
+
+def frame_order(n: int) -> list[int]:
+    """Render order for n frames, coarse to fine: both ends, the middle, the quarters, …"""
+    if n <= 0:
+        return []
+    if n == 1:
+        return [0]
+    order, seen, spans = [0, n - 1], {0, n - 1}, [(0, n - 1)]
+    while spans:
+        nxt = []
+        for lo, hi in spans:
+            if hi - lo < 2:
+                continue
+            mid = (lo + hi) // 2
+            if mid not in seen:
+                seen.add(mid)
+                order.append(mid)
+            nxt += [(lo, mid), (mid, hi)]
+        spans = nxt
+    return order
+
+
+def nearest_done(position: float, n: int, done: set[int] | dict) -> int | None:
+    """The rendered frame index nearest to a slider position in [0, 1] (None while nothing is rendered)."""
+    if not done:
+        return None
+    want = position * (n - 1)
+    return min(done, key=lambda i: (abs(i - want), i))
+
+
+@dataclass(frozen=True)
+class Source:
+    """One end of an exploration: an image, or a text whose embedding the prior draws from a fixed seed."""
+
+    image: Image.Image | None = None
+    text: str = ""
+    label: str = ""
+
+    @staticmethod
+    def parse(spec: str, loader) -> "Source":
+        """'text:PROMPT' or an image path (read with `loader`)."""
+        if spec.startswith("text:"):
+            return Source(text=clean_prompt(spec[5:]), label=spec)
+        return Source(image=loader(spec), label=spec)
+
+
+def embed_source(model: UnCLIP, source: Source, seed: int, settings: Settings = Settings()) -> torch.Tensor:
+    """z_i (D,) of a source: CLIP's image embedding, or the prior's sample for the text (seed fixed)."""
+    from .pipeline import run_embedding  # imported here: the pipeline must not depend on exploration
+    if source.image is not None:
+        with torch.inference_mode():
+            return model.clip.encode_image(model.clip.image_pixels([source.image]))[0].float()
+    return run_embedding(model, TextToImage(source.text, (seed,), settings))[0]
+
+
+@torch.inference_mode()
+def invert_decoder(model: UnCLIP, image: Image.Image, image_embed: torch.Tensor, settings: Settings) -> torch.Tensor:
+    """DDIM inversion of the base decoder along the settings' even timesteps and guidance (paper §3.1):
+    the x_T (1, 3, s, s) from which a deterministic DDIM render gives back `image`."""
+    from .pipeline import resolve_settings
+    s = resolve_settings(model, settings)
+    size = model.config.decoder.size
+    x0 = torch.from_numpy(np.asarray(image.convert("RGB").resize((size, size), Image.Resampling.BICUBIC)).copy())
+    x0 = (x0.permute(2, 0, 1)[None].float() / 127.5 - 1).to(model.device)  # (1, 3, s, s) in [-1, 1]
+    text, uncond = model.clip.encode_text([""]), model.clip.encode_text([""])
+    fn = decoder_fn(model.decoder, model.conditioning, image_embed[None].to(model.device), text, uncond,
+                    s.decoder_guidance)
+    timesteps, _ = respace(f"ddim{s.decoder_steps}", model.process("decoder").schedule.train_steps)
+    return run_to_end(ddim_invert(fn, x0, timesteps, model.process("decoder"))).float()
+
+
+class StartFrom:
+    """Decoder noise whose first draw (x_T) is given; later draws (DDPM steps) stay seeded per image."""
+
+    def __init__(self, x_T: torch.Tensor, seeds: list[int], stage: str, device) -> None:
+        self.x_T, self.rest, self.first = x_T, PerImageNoise(seeds, stage, device), True
+
+    def __call__(self, shape: torch.Size) -> torch.Tensor:
+        if self.first:
+            self.first = False
+            return self.x_T.to(self.rest.device).expand(shape).clone() if self.x_T.shape[0] == 1 else self.x_T
+        return self.rest(shape)
+
+
+def frames_request(embeds: torch.Tensor, seed: int, settings: Settings, label: str) -> EmbeddingToImage:
+    """One request rendering N embeddings (N, D) with the same decoder seed, so only the meaning moves."""
+    return EmbeddingToImage(embeds, seeds=(seed,) * embeds.shape[0], settings=settings, label=label)
+
+
+def interpolation_embeddings(z_a: torch.Tensor, z_b: torch.Tensor, frames: int) -> torch.Tensor:
+    """(frames, D) along the slerp from z_a to z_b, ends included."""
+    if frames < 2:
+        raise UserError(f"an interpolation needs at least 2 frames, got {frames}")
+    return slerp(z_a, z_b, torch.linspace(0, 1, frames, dtype=torch.float64))
+
+
+def text_diff_thetas(frames: int, theta_max: float = TEXT_DIFF_MAX) -> torch.Tensor:
+    """θ from 0 to `theta_max` (at most 0.5, as the paper) over `frames` frames."""
+    if not 0 < theta_max <= TEXT_DIFF_MAX:
+        raise UserError(f"text-diff θ must be in (0, {TEXT_DIFF_MAX}], got {theta_max}")
+    return torch.linspace(0, theta_max, frames, dtype=torch.float64)
+
+
+@dataclass
+class Strip:
+    """The frames of an exploration: embeddings (N, D), optional decoder starts x_T (N, 3, s, s), one seed."""
+
+    embeds: torch.Tensor
+    positions: torch.Tensor  # (N,) where each frame sits on its path (t or θ)
+    seed: int
+    settings: Settings
+    label: str
+    starts: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return self.embeds.shape[0]
+
+    def request(self, indices: list[int]) -> tuple[EmbeddingToImage, object]:
+        """The request and noise override that render the given frames in one batch."""
+        req = EmbeddingToImage(self.embeds[indices], seeds=(self.seed,) * len(indices), settings=self.settings,
+                               label=f"{self.label} frames {','.join(map(str, indices))}")
+        if self.starts is None:
+            return req, None
+        seeds = [self.seed] * len(indices)
+        x_T = self.starts[indices]
+        return req, lambda stage: StartFrom(x_T, seeds, stage, "cpu") if stage == "decoder" else \
+            PerImageNoise(seeds, stage, "cpu")
+
+
+def interpolation(model: UnCLIP, a: Source, b: Source, frames: int, seed: int, settings: Settings,
+                  noise: str = "fixed") -> Strip:
+    """Slerp between two sources' z_i; decoder noise fixed (one seed) or slerped between DDIM inversions."""
+    if noise not in ("fixed", "inverted"):
+        raise UserError(f"unknown noise mode {noise!r}: choose fixed or inverted")
+    z_a, z_b = embed_source(model, a, seed, settings), embed_source(model, b, seed, settings)
+    t = torch.linspace(0, 1, frames, dtype=torch.float64)
+    embeds = interpolation_embeddings(z_a, z_b, frames)
+    label = f"interpolate {a.label} → {b.label}"
+    if noise == "fixed":
+        return Strip(embeds, t, seed, settings, label)
+    if a.image is None or b.image is None:
+        raise UserError("inverted noise needs two images (a text has no picture to invert)")
+    s = replace(settings, sampler="ddim", eta=0.0, decoder_spacing="even")
+    x_a, x_b = invert_decoder(model, a.image, z_a, s), invert_decoder(model, b.image, z_b, s)
+    return Strip(embeds, t, seed, s, label, starts=slerp(x_a[0], x_b[0], t))
+
+
+def text_diff_strip(model: UnCLIP, image: Source, target: str, caption: str, frames: int, seed: int,
+                    settings: Settings, theta_max: float = TEXT_DIFF_MAX) -> Strip:
+    """Paper §3.3: push an image's z_i toward z_d = normalise(z_t − z_t0) for θ from 0 to theta_max."""
+    z_i = embed_source(model, image, seed, settings)
+    with torch.inference_mode():
+        z_t, z_t0 = model.clip.encode_text([clean_prompt(target), clean_prompt(caption)]).embed.float()
+    thetas = text_diff_thetas(frames, theta_max)
+    embeds = text_diff(z_i, text_direction(z_t, z_t0), thetas)
+    return Strip(embeds, thetas, seed, settings, f"text diff {image.label} → “{target}”")
