@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     vary = sub.add_parser("vary", help="image → variations")
     vary.add_argument("image")
     vary.add_argument("--out", help="folder (default: outputs/)")
+    vary.add_argument("--amount", type=_number, default=0.0,
+                      help="0 = same embedding, new noise (the paper's variations); up to 1 = the meaning drifts too")
     _common(vary)
     interp = sub.add_parser("interpolate", help="frames along the slerp between two sources' image embeddings")
     interp.add_argument("a", help='image path or "text:PROMPT"')
@@ -215,7 +217,7 @@ def cmd_generate(args) -> None:
 def cmd_vary(args) -> None:
     image = load_image(args.image)
     model, seeds = _load(args), _seeds(args)
-    request = ImageVariation(image, seeds, _settings(args), source_name=Path(args.image).name)
+    request = ImageVariation(image, seeds, _settings(args), source_name=Path(args.image).name, amount=args.amount)
     resolve_settings(model, request.settings)
     paths = _paths(args.out, f"{_slug(Path(args.image).stem)}-var", seeds, file_ok=False)
     _write(_run(model, request), paths)

@@ -4,6 +4,7 @@ variation amount and mixing, rendered as frames with shared decoder noise.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+
 import numpy as np
 import torch
 import torch.nn.functional as F

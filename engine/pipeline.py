@@ -20,6 +20,7 @@ from .diffusion.samplers import NoiseFn, Step
 from .diffusion.schedule import respace
 from .errors import UserError
 from .events import Cancelled, Event, Failed, Finished, ImageReady, StageStarted, StepDone
+from .explore import vary_embedding
 from .metadata import ENGINE_VERSION
 from .model import UnCLIP
 from .requests import EmbeddingToImage, ImageVariation, Request, Settings, TextToImage
@@ -170,7 +171,10 @@ def image_embedding(model: UnCLIP, request: Request, text: TextEncoding, uncond:
         return closest_to_text(torch.stack(candidates), text.embed)
     with torch.inference_mode():
         if isinstance(request, ImageVariation):
-            z = model.clip.encode_image(model.clip.image_pixels([request.image]))
+            z = model.clip.encode_image(model.clip.image_pixels([request.image])).float()
+            if request.amount > 0:  # each image drifts its own way, drawn from its seed
+                return torch.stack([vary_embedding(z[0].cpu(), request.amount, seed) for seed in request.seeds]
+                                   ).to(model.device)
         else:
             z = request.image_embed.reshape(-1, request.image_embed.shape[-1])
         return z.to(model.device, torch.float32).expand(b, -1).clone()
@@ -209,7 +213,7 @@ def describe(model: UnCLIP, request: Request, s: Settings, index: int, image_emb
         "engine_version": ENGINE_VERSION,
     }
     if isinstance(request, ImageVariation):
-        meta["source"] = {"name": request.source_name, "sha256": request.source_sha256}
+        meta["source"] = {"name": request.source_name, "sha256": request.source_sha256, "amount": request.amount}
     if isinstance(request, EmbeddingToImage):
         meta["source"] = {"label": request.label, "image_embed": image_embed.float().cpu().tolist()}
     return meta

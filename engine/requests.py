@@ -86,10 +86,14 @@ class ImageVariation:
     seeds: tuple[int, ...] = (0,)
     settings: Settings = Settings()
     source_name: str = ""
+    amount: float = 0.0  # 0: same z_i, new noise (the paper's variations); 1: z_i half-way to a random direction
     kind: str = field(default="variation", init=False)
 
     def __post_init__(self) -> None:
         check_seeds(self.seeds)
+        if isinstance(self.amount, bool) or not isinstance(self.amount, (int, float)) \
+                or not math.isfinite(self.amount) or not 0 <= self.amount <= 1:
+            raise UserError(f"variation amount must be a number from 0 to 1, got {self.amount!r}")
 
     @property
     def prompt(self) -> str:

@@ -10,8 +10,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog
+
+from engine import UserError
+from engine.sources import load_image
 
 from engine.explore import frame_order, nearest_done
+
+from .worker import Frames
 
 BATCH = 2  # frames per engine job: small, so the strip fills in while the artist scrubs
 
@@ -61,3 +67,103 @@ class FrameStrip(QObject):
         if want in self.done:
             return None
         return next((job for job, chunk in self.jobs.items() if want in chunk), None)
+
+
+class Explorer(QObject):
+    """The studio's exploration controller: sources A and B, the current strip, scrubbing and export."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.w = window
+        self.sources: dict[str, tuple[str, object]] = {}  # "a" | "b" → (spec, engine Source)
+        self.strip: FrameStrip | None = None
+        window.worker.frame_ready.connect(self._on_frame)
+        window.explore.source_from_prompt.connect(self.source_from_prompt)
+        window.explore.render_requested.connect(self.render_strip)
+        window.explore.position_changed.connect(self.scrub)
+        window.explore.export_requested.connect(self.export_strip)
+
+    def set_source(self, key: str, spec: str) -> None:
+        """Source A or B of the strip: an image path or 'text:PROMPT'."""
+        from engine.explore import Source
+        try:
+            source = Source.parse(spec, load_image)
+        except UserError as err:
+            return self.w._say(f"⚠ {err}")
+        self.sources[key] = (spec, source)
+        self.w.explore.set_source(key, Path(spec).name if source.image is not None else spec)
+
+    def source_from_prompt(self, key: str) -> None:
+        if not self.w.prompt.prompt.strip():
+            return self.w._say("⚠ Type a prompt first: it becomes the source.")
+        self.set_source(key, "text:" + self.w.prompt.prompt.strip())
+
+    def render_strip(self) -> None:
+        """Plan the strip A → B and queue its missing frames, coarse to fine (cached frames show at once)."""
+        from engine.explore import interpolation
+        if set(self.sources) != {"a", "b"} or self.w.worker.model is None:
+            return self.w._say("⚠ Set sources A and B first (a prompt, or right-click a result).")
+        (spec_a, a), (spec_b, b) = self.sources["a"], self.sources["b"]
+        n, noise = self.w.explore.frames.value(), self.w.explore.noise.currentText()
+        seed, settings = self.w.settings.seed.value(), self.w.settings.settings()
+        key = strip_key(spec_a, spec_b, seed, settings, n, noise, self.w.worker.model.fingerprint)
+        if self.strip is None or self.strip.key != key:
+            self._drop_strip()
+            self.strip = FrameStrip(key, n, self.w.worker.library.folder / ".frames")
+        for chunk in self.strip.plan():
+            job = self.w.worker.submit(Frames(key, lambda model: interpolation(model, a, b, n, seed, settings, noise),
+                                            chunk, self.strip.folder.parent), f"frames {chunk} of {n}")
+            self.strip.jobs[job] = chunk
+        self.w.explore.set_fill(len(self.strip.done), n)
+        self.scrub(self.w.explore.position)
+
+    def scrub(self, position: float) -> None:
+        """Show the rendered frame nearest the slider at once; pull the wanted frame's job to the front."""
+        if self.strip is None:
+            return
+        index = self.strip.nearest(position)
+        if index is not None:
+            self.w.canvas.show_pixels(self.strip.done[index], f"frame {index + 1}/{self.strip.count} · seed "
+                                    f"{self.w.settings.seed.value()}")
+        job = self.strip.job_for(position)
+        if job is not None:
+            self.w.worker.move_to_front(job)
+
+    def export_strip(self) -> None:
+        if self.strip is None or len(self.strip.done) < self.strip.count:
+            return self.w._say("⚠ Render the whole strip before exporting it.")
+        target, _ = QFileDialog.getSaveFileName(self.w, "Export strip", "strip.gif",
+                                                "GIF (*.gif);;WebP (*.webp);;MP4 (*.mp4);;Contact sheet (*.png)")
+        if target:
+            self.export_frames(target)
+
+    def export_frames(self, target: str) -> None:
+        from engine.animation import export
+        from engine.metadata import read_png_metadata as read
+        folder = self.strip.folder
+        metas = [read(folder / f"{i:03d}.png") if (folder / f"{i:03d}.png").is_file() else {}
+                 for i in range(self.strip.count)]
+        try:
+            paths = export([self.strip.done[i] for i in range(self.strip.count)], metas, target)
+        except (UserError, OSError) as err:
+            return self.w._say(f"⚠ {err}")
+        self.w._say(f"Exported {paths[0]}")
+
+    def _drop_strip(self) -> None:
+        if self.strip is not None:
+            for job in list(self.strip.jobs):
+                self.w.worker.remove(job)
+        self.strip = None
+
+    def job_done(self, job_id: int) -> None:
+        if self.strip is not None:
+            self.strip.jobs.pop(job_id, None)
+
+    def _on_frame(self, key: str, index: int, pixels) -> None:
+        if self.strip is None or key != self.strip.key:
+            return
+        self.strip.add(index, pixels)
+        self.w.explore.set_fill(len(self.strip.done), self.strip.count)
+        if self.strip.nearest(self.w.explore.position) == index:
+            self.scrub(self.w.explore.position)
+

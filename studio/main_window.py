@@ -16,7 +16,7 @@ from engine.hub import cached_unclip_repos
 from engine.metadata import read_png_metadata
 from engine.sources import load_image
 
-from .explore import FrameStrip, strip_key
+from .explore import Explorer
 from .panels.canvas import Canvas
 from .panels.explore import ExplorePanel
 from .panels.gallery import Gallery
@@ -27,7 +27,7 @@ from .panels.sources import SourceDropZone
 from .state import Result, StudioState
 from .status import StudioStatusBar
 from .theme import app_icon
-from .worker import EngineWorker, Frames
+from .worker import EngineWorker
 
 PREVIEW_INTERVAL = 0.05  # s between canvas previews: cheap to draw, never a brake on sampling
 OPEN_FOLDER = "Open model folder…"
@@ -50,8 +50,6 @@ class MainWindow(QMainWindow):
         self._current_model = self._loading = ""
         self._deleted: list[Result] = []  # undo stack of deletions
         self.ask_restore = self._ask_restore  # replaceable in tests: path → 'restore' | 'vary' | 'cancel'
-        self.explore_sources: dict[str, tuple[str, object]] = {}  # "a" | "b" → (spec, engine Source)
-        self.strip: FrameStrip | None = None
         self._build()
         self._menus()
         self._wire()
@@ -161,11 +159,7 @@ class MainWindow(QMainWindow):
         self.sources.image_dropped.connect(self.drop)
         self.sources.image_pasted.connect(lambda pixels: self.vary_image(Image.fromarray(pixels), "pasted image"))
         self.model_combo.activated.connect(self._on_model_combo)
-        w.frame_ready.connect(self._on_frame)
-        self.explore.source_from_prompt.connect(self.source_from_prompt)
-        self.explore.render_requested.connect(self.render_strip)
-        self.explore.position_changed.connect(self.scrub)
-        self.explore.export_requested.connect(self.export_strip)
+        self.explorer = Explorer(self)
 
     # --- persistence ----------------------------------------------------------------------------
     def _restore_layout(self) -> None:
@@ -246,7 +240,8 @@ class MainWindow(QMainWindow):
 
     def vary_image(self, image: Image.Image, name: str) -> None:
         try:
-            request = ImageVariation(image, self.settings.take_seeds(), self.settings.settings(), source_name=name)
+            request = ImageVariation(image, self.settings.take_seeds(), self.settings.settings(), source_name=name,
+                                     amount=self.settings.amount.value)
         except UserError as err:
             return self._say(f"⚠ {err}")
         self.canvas.show_pixels(np.asarray(image.convert("RGB")), f"source: {name}")
@@ -292,7 +287,7 @@ class MainWindow(QMainWindow):
         elif key == "delete":
             self.delete(result)
         elif key in ("use_a", "use_b"):
-            self.set_source(key[-1], result.path)
+            self.explorer.set_source(key[-1], result.path)
 
     def export(self, result: Result, target: str) -> None:
         try:
@@ -322,87 +317,6 @@ class MainWindow(QMainWindow):
         self.state.add_result(result)
         self.undo_action.setEnabled(bool(self._deleted))
         self._say(f"Restored {result.name}.")
-
-    # --- exploration ------------------------------------------------------------------------------
-    def set_source(self, key: str, spec: str) -> None:
-        """Source A or B of the strip: an image path or 'text:PROMPT'."""
-        from engine.explore import Source
-        try:
-            source = Source.parse(spec, load_image)
-        except UserError as err:
-            return self._say(f"⚠ {err}")
-        self.explore_sources[key] = (spec, source)
-        self.explore.set_source(key, Path(spec).name if source.image is not None else spec)
-
-    def source_from_prompt(self, key: str) -> None:
-        if not self.prompt.prompt.strip():
-            return self._say("⚠ Type a prompt first: it becomes the source.")
-        self.set_source(key, "text:" + self.prompt.prompt.strip())
-
-    def render_strip(self) -> None:
-        """Plan the strip A → B and queue its missing frames, coarse to fine (cached frames show at once)."""
-        from engine.explore import interpolation
-        if set(self.explore_sources) != {"a", "b"} or self.worker.model is None:
-            return self._say("⚠ Set sources A and B first (a prompt, or right-click a result).")
-        (spec_a, a), (spec_b, b) = self.explore_sources["a"], self.explore_sources["b"]
-        n, noise = self.explore.frames.value(), self.explore.noise.currentText()
-        seed, settings = self.settings.seed.value(), self.settings.settings()
-        key = strip_key(spec_a, spec_b, seed, settings, n, noise, self.worker.model.fingerprint)
-        if self.strip is None or self.strip.key != key:
-            self._drop_strip()
-            self.strip = FrameStrip(key, n, self.worker.library.folder / ".frames")
-        for chunk in self.strip.plan():
-            job = self.worker.submit(Frames(key, lambda model: interpolation(model, a, b, n, seed, settings, noise),
-                                            chunk, self.strip.folder.parent), f"frames {chunk} of {n}")
-            self.strip.jobs[job] = chunk
-        self.explore.set_fill(len(self.strip.done), n)
-        self.scrub(self.explore.position)
-
-    def scrub(self, position: float) -> None:
-        """Show the rendered frame nearest the slider at once; pull the wanted frame's job to the front."""
-        if self.strip is None:
-            return
-        index = self.strip.nearest(position)
-        if index is not None:
-            self.canvas.show_pixels(self.strip.done[index], f"frame {index + 1}/{self.strip.count} · seed "
-                                    f"{self.settings.seed.value()}")
-        job = self.strip.job_for(position)
-        if job is not None:
-            self.worker.move_to_front(job)
-
-    def export_strip(self) -> None:
-        if self.strip is None or len(self.strip.done) < self.strip.count:
-            return self._say("⚠ Render the whole strip before exporting it.")
-        target, _ = QFileDialog.getSaveFileName(self, "Export strip", "strip.gif",
-                                                "GIF (*.gif);;WebP (*.webp);;MP4 (*.mp4);;Contact sheet (*.png)")
-        if target:
-            self.export_frames(target)
-
-    def export_frames(self, target: str) -> None:
-        from engine.animation import export
-        from engine.metadata import read_png_metadata as read
-        folder = self.strip.folder
-        metas = [read(folder / f"{i:03d}.png") if (folder / f"{i:03d}.png").is_file() else {}
-                 for i in range(self.strip.count)]
-        try:
-            paths = export([self.strip.done[i] for i in range(self.strip.count)], metas, target)
-        except (UserError, OSError) as err:
-            return self._say(f"⚠ {err}")
-        self._say(f"Exported {paths[0]}")
-
-    def _drop_strip(self) -> None:
-        if self.strip is not None:
-            for job in list(self.strip.jobs):
-                self.worker.remove(job)
-        self.strip = None
-
-    def _on_frame(self, key: str, index: int, pixels) -> None:
-        if self.strip is None or key != self.strip.key:
-            return
-        self.strip.add(index, pixels)
-        self.explore.set_fill(len(self.strip.done), self.strip.count)
-        if self.strip.nearest(self.explore.position) == index:
-            self.scrub(self.explore.position)
 
     def show_shortcuts(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS)
@@ -500,8 +414,7 @@ class MainWindow(QMainWindow):
         self._say(f"seed {result.seed} — {result.path}")
 
     def _on_done(self, job_id: int, outcome: str) -> None:
-        if self.strip is not None:
-            self.strip.jobs.pop(job_id, None)
+        self.explorer.job_done(job_id)
         if not self.queue_view.count():
             self.state.set_busy(False)
         if outcome == "cancelled":

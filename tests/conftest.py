@@ -9,7 +9,7 @@ import torch  # noqa: E402
 from engine import UnCLIP, save_bundle  # noqa: E402
 from engine.tiny import tiny_config  # noqa: E402
 
-torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+torch.set_num_threads(max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)))
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,8 @@
 """A probe classifier trained on renders: it judges generated images by the world's own attributes."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -75,8 +77,16 @@ def loss(probe: Probe, x: torch.Tensor, y: dict[str, torch.Tensor]) -> torch.Ten
         F.cross_entropy(out["bg_kind"], y["bg_kind"])
 
 
-def train_probe(steps: int, seed: int, batch_size: int = 64, scenes: int = 24_000) -> Probe:
-    """Train for `steps` steps on `scenes` renders of the world drawn from `seed` (deterministic)."""
+def train_probe(steps: int, seed: int, batch_size: int = 64, scenes: int = 24_000, cache: Path | None = None) -> Probe:
+    """Train for `steps` steps on `scenes` renders of the world drawn from `seed` (deterministic).
+
+    With `cache`, a probe trained before with the same arguments is loaded instead (weights only).
+    """
+    path = cache / f"probe-{seed}-{steps}-{batch_size}-{scenes}.pt" if cache else None
+    if path is not None and path.is_file():
+        probe = Probe()
+        probe.load_state_dict(torch.load(path, weights_only=True))
+        return probe.eval()
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     world = [sample_scene(rng) for _ in range(scenes)]
@@ -93,6 +103,9 @@ def train_probe(steps: int, seed: int, batch_size: int = 64, scenes: int = 24_00
         value.backward()
         opt.step()
         sched.step()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(probe.state_dict(), path)
     return probe.eval()
 
 

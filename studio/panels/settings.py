@@ -14,16 +14,17 @@ SEED_SPIN_MAX = min(MAX_SEED, 2**31 - 1)  # QSpinBox holds a C int
 
 
 class GuidanceSlider(QWidget):
-    """A slider in tenths with its value shown beside it."""
+    """A slider in steps of 1/`scale` with its value shown beside it."""
 
-    def __init__(self, name: str, value: float, maximum: float = 20.0) -> None:
+    def __init__(self, name: str, value: float, maximum: float = 20.0, scale: int = 10) -> None:
         super().__init__()
+        self.scale, digits = scale, len(str(scale)) - 1
         self.slider = QSlider(Qt.Orientation.Horizontal, objectName=name)
-        self.slider.setRange(0, int(maximum * 10))
+        self.slider.setRange(0, int(maximum * scale))
         self.label = QLabel()
-        self.slider.valueChanged.connect(lambda v: self.label.setText(f"{v / 10:.1f}"))
-        self.slider.setValue(int(round(value * 10)))
-        self.label.setText(f"{value:.1f}")
+        self.slider.valueChanged.connect(lambda v: self.label.setText(f"{v / scale:.{digits}f}"))
+        self.slider.setValue(int(round(value * scale)))
+        self.label.setText(f"{value:.{digits}f}")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.slider)
@@ -31,7 +32,7 @@ class GuidanceSlider(QWidget):
 
     @property
     def value(self) -> float:
-        return self.slider.value() / 10
+        return self.slider.value() / self.scale
 
 
 class SettingsPanel(QWidget):
@@ -45,7 +46,7 @@ class SettingsPanel(QWidget):
         self.seed.setMinimumWidth(110)
         self.seed_lock = QCheckBox("Lock", objectName="seedLockCheck")
         self.seed_lock.setToolTip("Keep this seed for the next generation; unlocked, a new seed is drawn each time")
-        dice = QPushButton("🎲", objectName="seedDiceButton")
+        dice = QPushButton("⚄", objectName="seedDiceButton")
         dice.setToolTip("New random seed (Ctrl+R)")
         dice.clicked.connect(self.new_seed)
         minus, plus = QPushButton("−1", objectName="seedMinusButton"), QPushButton("+1", objectName="seedPlusButton")
@@ -60,6 +61,10 @@ class SettingsPanel(QWidget):
         seed_row.addWidget(self.seed_lock)
         self.prior_guidance = GuidanceSlider("priorGuidanceSlider", 4.0)
         self.decoder_guidance = GuidanceSlider("decoderGuidanceSlider", 8.0)
+        self.amount = GuidanceSlider("variationAmountSlider", 0.0, maximum=1.0, scale=100)
+        self.amount.setToolTip("Variations: 0 keeps the image's embedding and draws new noise (the paper's "
+                               "variations); 1 moves the embedding half-way to a random direction, so the meaning "
+                               "drifts too")
         self.sampler = QComboBox(objectName="samplerCombo")
         self.sampler.addItems(["ddpm", "ddim"])
         self.count = QSpinBox(objectName="countSpin")
@@ -75,6 +80,7 @@ class SettingsPanel(QWidget):
         form.addRow("Seed", seed_row)
         form.addRow("Prior guidance", self.prior_guidance)
         form.addRow("Decoder guidance", self.decoder_guidance)
+        form.addRow("Variation amount", self.amount)
         form.addRow("Steps P/D/U", steps_row)
         form.addRow("Sampler", self.sampler)
         form.addRow("Images", self.count)

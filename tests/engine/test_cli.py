@@ -1,5 +1,4 @@
 """The headless CLI: the DESIGN.md contract, in-process where possible and once as a real process."""
-import os
 import signal
 import subprocess
 import sys

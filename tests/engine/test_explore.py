@@ -102,3 +102,18 @@ def test_text_diff_strip_thetas(tiny_model):
     assert strip.positions.tolist() == pytest.approx([0, 1 / 6, 2 / 6, 0.5])
     with pytest.raises(UserError):
         text_diff_strip(tiny_model, Source(image=img, label="src"), "x", "", 4, 0, Settings(), theta_max=0.9)
+
+
+def test_variation_amount_reaches_the_pipeline(tiny_model):
+    from engine import ImageVariation
+    from engine.pipeline import run_embedding
+    img = Image.fromarray(np.full((16, 16, 3), 90, np.uint8))
+    s = Settings(size=16, decoder_steps=2)
+    same = run_embedding(tiny_model, ImageVariation(img, (1, 2), s))
+    moved = run_embedding(tiny_model, ImageVariation(img, (1, 2), s, amount=0.5))
+    assert torch.equal(same[0], same[1]) and not torch.allclose(moved[0], moved[1])
+    assert torch.allclose(moved.norm(dim=-1), same.norm(dim=-1), rtol=1e-4)
+    meta = run(tiny_model, ImageVariation(img, (1,), s, amount=0.5))[0].metadata
+    assert meta["source"]["amount"] == 0.5
+    with pytest.raises(UserError, match="variation amount"):
+        ImageVariation(img, (1,), s, amount=float("nan"))

@@ -1,6 +1,5 @@
 """The procedural world and a smoke run of every trainer (the full training is a command, not a test)."""
 import numpy as np
-import pytest
 import torch
 
 from engine import Settings, TextToImage, load_bundle, run
@@ -56,9 +55,23 @@ def test_smoke_training_checkpoints_resumes_and_exports(tmp_path):
     image = run(model, TextToImage("a large red circle on a blue background", seeds=(3,)))[0]
     assert image.image.shape == (256, 256, 3)  # the bundle's default size, not its largest stage
     quick = Settings(prior_steps=2, decoder_steps=2, upsampler_steps=1)
-    table = evaluate(model, seed=0, n=4, probe_steps=3, top_n=1, base=quick, probe_checks=20, captions=10)
+    table = evaluate(model, seed=0, n=4, probe_steps=3, probe_scenes=64, top_n=1, base=quick, probe_checks=20,
+                     captions=10)
     assert set(table["probe (held-out renders)"]) == {"shape", "colour", "background colour", "background kind",
                                                       "two objects (both pairs)"}
     assert 0 <= table["single object, medium+large, 256 px"]["shape"] <= 1
     assert set(table["single object by size (1 prompts, same seeds)"]) == {"64 px", "256 px", "1024 px"}
     assert "| CLIP retrieval top-1 (10 held-out captions) |" in markdown(table)
+
+
+def test_probe_reads_slots_and_is_cached(tmp_path):
+    from engine.training.probe import read, renders, targets, train_probe
+    probe = train_probe(2, 0, batch_size=4, scenes=8, cache=tmp_path)
+    again = train_probe(2, 0, batch_size=4, scenes=8, cache=tmp_path)
+    assert all(torch.equal(a, b) for a, b in zip(probe.state_dict().values(), again.state_dict().values()))
+    scene = Scene((Thing("star", "red", "small", "left"), Thing("ring", "blue", "medium", "top")), "solid",
+                  ("white", "black"))
+    y = targets([scene])
+    assert y["slot_shape"][0].tolist().count(8) == 7 and y["slot_color"][0].tolist().count(-100) == 7
+    seen = read(probe, renders([scene]).float() / 127.5 - 1, objects=2)
+    assert len(seen[0]["pairs"]) <= 2 and seen[0]["bg_kind"] in ("solid", "gradient", "stripes", "dots")

@@ -233,17 +233,17 @@ def test_interpolation_strip_fills_coarse_to_fine_and_scrubs_from_cache(window, 
     window.worker.frame_ready.connect(lambda key, index, pixels: arrived.append(index))
     window.explore.render_requested.emit()
     assert window.queue_view.count() >= 2  # batches of the plan, waiting behind the first
-    qtbot.waitUntil(lambda: len(window.strip.done) == 5, timeout=60_000)
+    qtbot.waitUntil(lambda: len(window.explorer.strip.done) == 5, timeout=60_000)
     assert arrived[:2] == [0, 4] and sorted(arrived) == list(range(5))
     slider = window.findChild(QSlider, "interpolationSlider")
     slider.setValue(510)  # no event processing: the nearest frame is on the canvas at once
     assert window.canvas.caption.startswith("frame 3/5")
     assert window.gallery.count() == 0  # frames are cached apart from the library
-    key = window.strip.key
-    window.strip = None
+    key = window.explorer.strip.key
+    window.explorer.strip = None
     window.explore.render_requested.emit()  # same sources and settings: every frame comes from disk
-    assert window.strip.key == key and len(window.strip.done) == 5 and not window.strip.jobs
+    assert window.explorer.strip.key == key and len(window.explorer.strip.done) == 5 and not window.explorer.strip.jobs
     out = tmp_path / "strip.webp"
-    window.export_frames(str(out))
+    window.explorer.export_frames(str(out))
     with Image.open(out) as im:
         assert im.n_frames == 5
