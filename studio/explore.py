@@ -69,6 +69,15 @@ class FrameStrip(QObject):
         return next((job for job, chunk in self.jobs.items() if want in chunk), None)
 
 
+def mixed_strip(model, sources: list, weights: list[float], seed: int, settings, label: str):
+    """A one-frame strip: the sources' embeddings mixed by barycentric weights (on the engine thread)."""
+    import torch
+
+    from engine.explore import Strip, embed_source, mix
+    z = mix(torch.stack([embed_source(model, s, seed, settings) for s in sources]), weights)
+    return Strip(z[None], torch.zeros(1), seed, settings, label)
+
+
 class Explorer(QObject):
     """The studio's exploration controller: sources A and B, the current strip, scrubbing and export."""
 
@@ -82,6 +91,9 @@ class Explorer(QObject):
         window.explore.render_requested.connect(self.render_strip)
         window.explore.position_changed.connect(self.scrub)
         window.explore.export_requested.connect(self.export_strip)
+        window.explore.pad.moved.connect(lambda x, y: self.mix(x, y, final=False))
+        window.explore.pad.released.connect(lambda x, y: self.mix(x, y, final=True))
+        self.mix_key, self.mix_job = "", None
 
     def set_source(self, key: str, spec: str) -> None:
         """Source A or B of the strip: an image path or 'text:PROMPT'."""
@@ -92,6 +104,29 @@ class Explorer(QObject):
             return self.w._say(f"⚠ {err}")
         self.sources[key] = (spec, source)
         self.w.explore.set_source(key, Path(spec).name if source.image is not None else spec)
+        self.w.explore.pad.set_present(set(self.sources))
+
+    def mix(self, x: float, y: float, final: bool) -> None:
+        """Render the corners' sources mixed by the pad point's weights, with fixed noise (one job at a time
+        while dragging; the release always renders)."""
+        from studio.panels.mixpad import corner_weights
+        weights = corner_weights(x, y, set(self.sources))
+        if len(weights) < 2 or self.w.worker.model is None:
+            return self.w._say("⚠ The mixing pad needs at least two sources (right-click results: Use as A/B/C/D).")
+        if not final and self.mix_job is not None:
+            return None  # still rendering the last position: skip, the release will catch up
+        if self.mix_job is not None:
+            self.w.worker.remove(self.mix_job)
+        keys = sorted(weights)
+        specs = [self.sources[k][0] for k in keys]
+        sources = [self.sources[k][1] for k in keys]
+        w = [round(weights[k], 3) for k in keys]
+        seed, settings = self.w.settings.seed.value(), self.w.settings.settings()
+        self.mix_key = strip_key(",".join(specs), json.dumps(w), seed, settings, 1, "mix",
+                                 self.w.worker.model.fingerprint)
+        label = "mix " + ", ".join(f"{k.upper()} {v:.2f}" for k, v in zip(keys, w))
+        self.mix_job = self.w.worker.submit(Frames(self.mix_key, lambda model: mixed_strip(
+            model, sources, w, seed, settings, label), [0], self.w.worker.library.folder / ".frames"), label, front=True)
 
     def source_from_prompt(self, key: str) -> None:
         if not self.w.prompt.prompt.strip():
@@ -156,10 +191,14 @@ class Explorer(QObject):
         self.strip = None
 
     def job_done(self, job_id: int) -> None:
+        if job_id == self.mix_job:
+            self.mix_job = None
         if self.strip is not None:
             self.strip.jobs.pop(job_id, None)
 
     def _on_frame(self, key: str, index: int, pixels) -> None:
+        if key == self.mix_key:
+            return self.w.canvas.show_pixels(pixels, f"mix · seed {self.w.settings.seed.value()}")
         if self.strip is None or key != self.strip.key:
             return
         self.strip.add(index, pixels)

@@ -286,7 +286,7 @@ class MainWindow(QMainWindow):
                 self.export(result, target)
         elif key == "delete":
             self.delete(result)
-        elif key in ("use_a", "use_b"):
+        elif key in ("use_a", "use_b", "use_c", "use_d"):
             self.explorer.set_source(key[-1], result.path)
 
     def export(self, result: Result, target: str) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QPushButton, QSlider, QSpinBox, QWidget
 
+from .mixpad import MixPad
+
 SLIDER_STEPS = 1000  # the slider is continuous; frames are looked up by position
 
 
@@ -38,6 +40,7 @@ class ExplorePanel(QWidget):
         self.slider.setToolTip("Scrub between A and B: the nearest rendered frame shows at once")
         self.slider.valueChanged.connect(lambda v: self.position_changed.emit(v / SLIDER_STEPS))
         self.fill = QLabel(objectName="stripFillLabel")
+        self.pad = MixPad()
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.addWidget(QLabel("A"), 0, 0)
@@ -52,6 +55,7 @@ class ExplorePanel(QWidget):
         grid.addWidget(self.export_button, 0, 9)
         grid.addWidget(self.slider, 1, 0, 1, 9)
         grid.addWidget(self.fill, 1, 9)
+        grid.addWidget(self.pad, 0, 10, 2, 1)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(4, 1)
 
@@ -60,6 +64,8 @@ class ExplorePanel(QWidget):
         return self.slider.value() / SLIDER_STEPS
 
     def set_source(self, key: str, label: str) -> None:
+        if key not in self.labels:  # C and D live only on the mixing pad
+            return
         self.labels[key].setText(label if len(label) <= 28 else label[:27] + "…")
         self.labels[key].setToolTip(label)
 

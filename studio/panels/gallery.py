@@ -11,7 +11,8 @@ from ..state import Result
 ROLE = Qt.ItemDataRole.UserRole
 ACTIONS = (("vary", "Vary this"), ("restore", "Use these settings"), ("favourite", "Favourite"),
            ("copy_seed", "Copy seed"), ("copy_prompt", "Copy prompt"), ("reveal", "Show in folder"),
-           ("use_a", "Use as A (explore)"), ("use_b", "Use as B (explore)"), ("export", "Export…"),
+           ("use_a", "Use as A (explore)"), ("use_b", "Use as B (explore)"), ("use_c", "Use as C (mixing pad)"),
+           ("use_d", "Use as D (mixing pad)"), ("export", "Export…"),
            ("delete", "Delete"))
 
 

@@ -247,3 +247,21 @@ def test_interpolation_strip_fills_coarse_to_fine_and_scrubs_from_cache(window, 
     window.explorer.export_frames(str(out))
     with Image.open(out) as im:
         assert im.n_frames == 5
+
+
+def test_corner_weights_are_normalised_bilinear():
+    from studio.panels.mixpad import corner_weights
+    assert corner_weights(0, 0, set("abcd")) == {"a": 1, "b": 0, "c": 0, "d": 0}
+    centre = corner_weights(0.5, 0.5, set("abc"))
+    assert centre == pytest.approx({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3})
+    assert sum(corner_weights(0.2, 0.9, set("abcd")).values()) == pytest.approx(1)
+
+
+def test_mixing_pad_renders_the_mix_with_fixed_noise(window, qtbot):
+    window.settings.steps["decoder"].setValue(2)
+    for key, text in zip("abc", ("a red circle", "a blue star", "a green ring")):
+        window.explorer.set_source(key, "text:" + text)
+    assert window.explore.pad.present == {"a", "b", "c"}
+    window.explore.pad.released.emit(0.5, 0.5)
+    qtbot.waitUntil(lambda: window.canvas.caption.startswith("mix"), timeout=60_000)
+    assert window.gallery.count() == 0 and window.explorer.mix_job is None
