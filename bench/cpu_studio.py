@@ -114,7 +114,8 @@ def main() -> None:
     result = {
         "first_preview_ms": round(first_preview, 1), "t2i_256_s": round(t2i, 2),
         "scrub_frame_ms": round(scrubs[len(scrubs) // 2], 2), "scrub_frame_max_ms": round(scrubs[-1], 2),
-        "max_gui_stall_ms": round(meter.worst, 1), "preview_overhead": round(engine_preview_overhead(w.worker.model), 3),
+        "max_gui_stall_ms": round(meter.worst, 1),
+        "preview_overhead": round(engine_preview_overhead(w.worker.model), 3),
     }
     w.close()
     if args.json:

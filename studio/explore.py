@@ -69,6 +69,14 @@ class FrameStrip(QObject):
         return next((job for job, chunk in self.jobs.items() if want in chunk), None)
 
 
+def strip_maker(a, b, n: int, seed: int, settings, mode: str):
+    """What the engine thread runs once to build the strip: an interpolation or a text diff."""
+    from engine.explore import interpolation, text_diff_strip
+    if mode == "text diff":
+        return lambda model: text_diff_strip(model, a, b.text, "", n, seed, settings)
+    return lambda model: interpolation(model, a, b, n, seed, settings, mode)
+
+
 def mixed_strip(model, sources: list, weights: list[float], seed: int, settings, label: str):
     """A one-frame strip: the sources' embeddings mixed by barycentric weights (on the engine thread)."""
     import torch
@@ -125,8 +133,9 @@ class Explorer(QObject):
         self.mix_key = strip_key(",".join(specs), json.dumps(w), seed, settings, 1, "mix",
                                  self.w.worker.model.fingerprint)
         label = "mix " + ", ".join(f"{k.upper()} {v:.2f}" for k, v in zip(keys, w))
-        self.mix_job = self.w.worker.submit(Frames(self.mix_key, lambda model: mixed_strip(
-            model, sources, w, seed, settings, label), [0], self.w.worker.library.folder / ".frames"), label, front=True)
+        job = Frames(self.mix_key, lambda model: mixed_strip(model, sources, w, seed, settings, label), [0],
+                     self.w.worker.library.folder / ".frames")
+        self.mix_job = self.w.worker.submit(job, label, front=True)
 
     def source_from_prompt(self, key: str) -> None:
         if not self.w.prompt.prompt.strip():
@@ -134,20 +143,22 @@ class Explorer(QObject):
         self.set_source(key, "text:" + self.w.prompt.prompt.strip())
 
     def render_strip(self) -> None:
-        """Plan the strip A → B and queue its missing frames, coarse to fine (cached frames show at once)."""
-        from engine.explore import interpolation
-        if set(self.sources) != {"a", "b"} or self.w.worker.model is None:
+        """Plan the strip A → B (or A toward text B) and queue its missing frames, coarse to fine; frames
+        cached before show at once."""
+        if not {"a", "b"} <= set(self.sources) or self.w.worker.model is None:
             return self.w._say("⚠ Set sources A and B first (a prompt, or right-click a result).")
         (spec_a, a), (spec_b, b) = self.sources["a"], self.sources["b"]
-        n, noise = self.w.explore.frames.value(), self.w.explore.noise.currentText()
+        n, mode = self.w.explore.frames.value(), self.w.explore.noise.currentText()
+        if mode == "text diff" and (a.image is None or b.image is not None):
+            return self.w._say("⚠ A text diff moves image A toward text B: set an image as A and a prompt as B.")
         seed, settings = self.w.settings.seed.value(), self.w.settings.settings()
-        key = strip_key(spec_a, spec_b, seed, settings, n, noise, self.w.worker.model.fingerprint)
+        key = strip_key(spec_a, spec_b, seed, settings, n, mode, self.w.worker.model.fingerprint)
         if self.strip is None or self.strip.key != key:
             self._drop_strip()
             self.strip = FrameStrip(key, n, self.w.worker.library.folder / ".frames")
+        make = strip_maker(a, b, n, seed, settings, mode)
         for chunk in self.strip.plan():
-            job = self.w.worker.submit(Frames(key, lambda model: interpolation(model, a, b, n, seed, settings, noise),
-                                            chunk, self.strip.folder.parent), f"frames {chunk} of {n}")
+            job = self.w.worker.submit(Frames(key, make, chunk, self.strip.folder.parent), f"frames {chunk} of {n}")
             self.strip.jobs[job] = chunk
         self.w.explore.set_fill(len(self.strip.done), n)
         self.scrub(self.w.explore.position)

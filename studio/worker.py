@@ -200,7 +200,8 @@ class EngineWorker(QObject):
         self.job_done.emit(job.id, outcome)
 
 
-def start_worker(library: Path | Library, device: str = "cpu", dtype: torch.dtype = torch.float32) -> tuple[EngineWorker, QThread]:
+def start_worker(library: Path | Library, device: str = "cpu",
+                 dtype: torch.dtype = torch.float32) -> tuple[EngineWorker, QThread]:
     """An EngineWorker on a fresh, running QThread."""
     thread = QThread()
     thread.setObjectName("engineThread")

@@ -29,8 +29,9 @@ class ExplorePanel(QWidget):
         self.frames.setValue(9)
         self.frames.setPrefix("frames ")
         self.noise = QComboBox(objectName="noiseCombo")
-        self.noise.addItems(["fixed", "inverted"])
-        self.noise.setToolTip("Decoder noise: one seed for every frame, or slerped DDIM inversions of two images")
+        self.noise.addItems(["fixed", "inverted", "text diff"])
+        self.noise.setToolTip("fixed: one decoder seed for every frame · inverted: slerped DDIM inversions of two "
+                              "images · text diff: push image A toward text B (θ from 0 to 0.5)")
         self.render_button = QPushButton("Render strip", objectName="renderStripButton")
         self.render_button.clicked.connect(self.render_requested)
         self.export_button = QPushButton("Export…", objectName="exportStripButton")

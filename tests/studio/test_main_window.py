@@ -265,3 +265,18 @@ def test_mixing_pad_renders_the_mix_with_fixed_noise(window, qtbot):
     window.explore.pad.released.emit(0.5, 0.5)
     qtbot.waitUntil(lambda: window.canvas.caption.startswith("mix"), timeout=60_000)
     assert window.gallery.count() == 0 and window.explorer.mix_job is None
+
+
+def test_text_diff_strip_in_the_studio(window, qtbot, tmp_path):
+    src = tmp_path / "src.png"
+    Image.fromarray(np.full((20, 20, 3), 90, np.uint8)).save(src)
+    window.settings.steps["decoder"].setValue(2)
+    window.explore.noise.setCurrentText("text diff")
+    window.explorer.set_source("a", "text:not an image")
+    window.explorer.set_source("b", "text:a blue star")
+    window.explore.render_requested.emit()
+    assert window.status.text().startswith("⚠ A text diff moves image A")
+    window.explorer.set_source("a", str(src))
+    window.explore.frames.setValue(3)
+    window.explore.render_requested.emit()
+    qtbot.waitUntil(lambda: len(window.explorer.strip.done) == 3, timeout=60_000)
