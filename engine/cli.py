@@ -19,7 +19,7 @@ from .metadata import parameters_text, read_png_metadata, save_png
 from .model import UnCLIP
 from .pipeline import CancelToken, generate, resolve_settings
 from .requests import PRESETS, ImageVariation, Settings, TextToImage
-from .sources import load_image
+from .sources import load_image, load_image_with_notes
 
 MAX_COUNT = 64
 
@@ -215,7 +215,9 @@ def cmd_generate(args) -> None:
 
 
 def cmd_vary(args) -> None:
-    image = load_image(args.image)
+    image, notes = load_image_with_notes(args.image)
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
     model, seeds = _load(args), _seeds(args)
     request = ImageVariation(image, seeds, _settings(args), source_name=Path(args.image).name, amount=args.amount)
     resolve_settings(model, request.settings)

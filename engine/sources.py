@@ -12,6 +12,11 @@ MAX_PIXELS = 64_000_000  # larger images are refused as possible decompression b
 
 def load_image(path: str | Path) -> Image.Image:
     """An image file → RGB PIL image with EXIF orientation applied and transparency over white."""
+    return load_image_with_notes(path)[0]
+
+
+def load_image_with_notes(path: str | Path) -> tuple[Image.Image, list[str]]:
+    """As `load_image`, with what the user should know about the reading (e.g. only the first frame used)."""
     path = Path(path)
     if not path.exists():
         raise UserError(f"file not found: {path}")
@@ -24,13 +29,18 @@ def load_image(path: str | Path) -> Image.Image:
             w, h = im.size
             if w * h > MAX_PIXELS:
                 raise UserError(f"image too large ({w}×{h}); the limit is {MAX_PIXELS // 1_000_000} megapixels: {path}")
+            frames = getattr(im, "n_frames", 1)
+            notes = [f"{path.name}: animated, using the first of {frames} frames"] if frames > 1 else []
             im.seek(0)
             im = ImageOps.exif_transpose(im)
             im.load()
-            return to_rgb(im)
+            return to_rgb(im), notes
     except UserError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError) as err:
+    except Image.DecompressionBombError:
+        raise UserError(f"image too large (it declares more pixels than any picture needs; "
+                        f"possibly a decompression bomb): {path}") from None
+    except UnidentifiedImageError as err:
         raise UserError(f"not a readable image: {path} ({type(err).__name__})")
     except (OSError, SyntaxError, ValueError) as err:
         raise UserError(f"damaged or unsupported image: {path} ({err})")

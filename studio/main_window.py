@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMai
 from engine import Failed, ImageVariation, StageStarted, StepDone, TextToImage, UserError
 from engine.hub import cached_unclip_repos
 from engine.metadata import read_png_metadata
-from engine.sources import load_image
+from engine.sources import load_image_with_notes
 
 from .explore import Explorer
 from .panels.canvas import Canvas
@@ -233,10 +233,12 @@ class MainWindow(QMainWindow):
     def vary(self, path: str) -> None:
         """Queue variations of an image file."""
         try:
-            image = load_image(path)
+            image, notes = load_image_with_notes(path)
         except UserError as err:
             return self._say(f"⚠ {err}")
         self.vary_image(image, Path(path).name)
+        if notes:
+            self._say("ℹ " + "; ".join(notes))
 
     def vary_image(self, image: Image.Image, name: str) -> None:
         try:
