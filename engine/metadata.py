@@ -54,8 +54,10 @@ def read_png_metadata(path: str | Path) -> dict:
             text = dict(getattr(im, "text", {}) or {})
     except FileNotFoundError:
         raise UserError(f"file not found: {path}")
-    except OSError as err:
-        raise UserError(f"not a readable image: {path} ({err})")
+    except Image.DecompressionBombError:
+        raise UserError(f"image too large (possibly a decompression bomb): {path}") from None
+    except (OSError, SyntaxError, ValueError) as err:
+        raise UserError(f"not a readable image: {path} ({err})") from None
     if "unclip" not in text:
         raise UserError(f"{path} carries no unCLIP Studio settings")
     try:

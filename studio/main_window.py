@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMai
 
 from engine import Failed, ImageVariation, StageStarted, StepDone, TextToImage, UserError
 from engine.hub import cached_unclip_repos
-from engine.metadata import read_png_metadata
+from engine.metadata import read_png_metadata, save_png
 from engine.sources import load_image_with_notes
 
 from .explore import Explorer
@@ -267,8 +267,13 @@ class MainWindow(QMainWindow):
 
     def act(self, key: str, result: Result) -> None:
         """What the gallery's menu and keys ask for."""
+        if not result.path and key in ("favourite", "reveal", "use_a", "use_b", "use_c", "use_d"):
+            return self._say("⚠ This image is not saved yet: Export… it first.")
         if key == "vary":
-            self.vary(result.path)
+            if result.path:
+                self.vary(result.path)
+            else:
+                self.vary_image(Image.fromarray(result.image()), result.name)
         elif key == "restore":
             self.restore(result.metadata)
         elif key == "favourite":
@@ -292,13 +297,21 @@ class MainWindow(QMainWindow):
             self.explorer.set_source(key[-1], result.path)
 
     def export(self, result: Result, target: str) -> None:
+        """Copy a saved image elsewhere, or write one the library could not hold."""
         try:
-            self._say(f"Exported to {self.worker.library.export(result.name, target)}")
+            if result.path:
+                self._say(f"Exported to {self.worker.library.export(result.name, target)}")
+            else:
+                self._say(f"Saved to {save_png(target, result.image(), result.metadata)}")
         except UserError as err:
             self._say(f"⚠ {err}")
+        except OSError as err:
+            self._say(f"⚠ Could not save to {target}: {err.strerror or err}")
 
     def delete(self, result: Result) -> None:
         """Move to the library's trash; Ctrl+Z brings it back."""
+        if not result.path:
+            return self.state.remove_result(result)
         try:
             self.worker.library.delete(result.name)
         except (OSError, UserError) as err:

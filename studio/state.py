@@ -23,7 +23,7 @@ class Result:
 
     @property
     def name(self) -> str:
-        return Path(self.path).name
+        return Path(self.path).name if self.path else f"unsaved-{self.seed}.png"
 
     @property
     def prompt(self) -> str:

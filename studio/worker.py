@@ -5,6 +5,7 @@ Engine events come back as queued signals; cancel is checked by the engine betwe
 from __future__ import annotations
 
 import collections
+import dataclasses
 import itertools
 import threading
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from typing import Callable
 import torch
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from engine import CancelToken, Cancelled, Failed, Finished, ImageReady, UserError, generate, load_bundle
+from engine import (CancelToken, Cancelled, Failed, Finished, ImageReady, ImageVariation, TextToImage, UserError,
+                    generate, load_bundle)
 from engine.library import Library
 from engine.metadata import save_png
 
@@ -155,18 +157,36 @@ class EngineWorker(QObject):
             if isinstance(ev, ImageReady):
                 try:
                     path = self.library.save(ev.image, ev.metadata)
-                except OSError as err:
-                    self.event.emit(job.id, Failed(f"could not save the image: {err}"))
+                except OSError as err:  # full or read-only disk: keep the image in memory for "save elsewhere"
+                    self.event.emit(job.id, Failed(f"could not save the image to the library "
+                                                   f"({err.strerror or err}); it is kept in memory: "
+                                                   "right-click it and choose Export… to save it elsewhere"))
+                    self.image_saved.emit(job.id, ev, "")
                     continue
                 self.image_saved.emit(job.id, ev, str(path))
             elif isinstance(ev, Finished):
                 outcome = "finished"
             elif isinstance(ev, Cancelled):
                 outcome = "cancelled"
+            elif isinstance(ev, Failed) and ev.message.startswith("OutOfMemoryError") and self._split(job):
+                ev = Failed("out of GPU memory: retrying as two smaller jobs (the model stays loaded)")
+                outcome = "retried"
             if not isinstance(ev, ImageReady):
                 self.event.emit(job.id, ev)
         self._cancel = None
         self.job_done.emit(job.id, outcome)
+
+    def _split(self, job: Job) -> bool:
+        """Out of memory: queue the job's seeds as two halves at the front (same pixels: noise is per image)."""
+        request = job.request
+        if not isinstance(request, (TextToImage, ImageVariation)) or len(request.seeds) < 2:
+            return False
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        half = len(request.seeds) // 2
+        for seeds in (request.seeds[half:], request.seeds[:half]):  # front-first: the first half runs first
+            self.submit(dataclasses.replace(request, seeds=seeds), f"{job.label} (seeds {seeds[0]}…)", front=True)
+        return True
 
 
     def _serve_frames(self, job: Job) -> None:

@@ -71,7 +71,7 @@ class Gallery(QListWidget):
 
     def _label(self, item: QListWidgetItem) -> None:
         r: Result = item.data(ROLE)
-        item.setText(f"{'★ ' if r.favourite else ''}seed {r.seed}")
+        item.setText(f"{'★ ' if r.favourite else ''}{'' if r.path else '⚠ unsaved '}seed {r.seed}")
         item.setToolTip(f"{r.prompt or r.metadata.get('source', {}).get('name', '')}\nseed {r.seed}\n{r.path}")
 
     def _menu(self, pos) -> None:

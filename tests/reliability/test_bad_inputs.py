@@ -86,3 +86,17 @@ def test_bad_numbers_are_one_line_errors(name, tiny_bundle, tmp_path, capsys):
     assert main(["generate", "x", "--model", str(tiny_bundle), "--out", str(tmp_path / "x.png")] + extra) == 2
     assert word in one_line_error(capsys).lower()
     assert not (tmp_path / "x.png").exists()
+
+
+def test_the_studio_answers_every_file_case(qtbot, tiny_bundle, tmp_path):
+    from tests.studio.test_main_window import close_window, open_window
+    w = open_window(qtbot, str(tiny_bundle), tmp_path)
+    qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=30_000)
+    for kind, message in BAD.items():
+        w.sources.image_dropped.emit(str(make(kind, tmp_path / "in")))
+        assert w.status.text().startswith("⚠") and message in w.status.text(), (kind, w.status.text())
+    w.settings.steps["decoder"].setValue(2)
+    for kind in GOOD:
+        w.sources.image_dropped.emit(str(make(kind, tmp_path / "in")))
+    qtbot.waitUntil(lambda: w.gallery.count() == len(GOOD), timeout=120_000)
+    close_window(w)
