@@ -280,3 +280,29 @@ def test_text_diff_strip_in_the_studio(window, qtbot, tmp_path):
     window.explore.frames.setValue(3)
     window.explore.render_requested.emit()
     qtbot.waitUntil(lambda: len(window.explorer.strip.done) == 3, timeout=60_000)
+
+
+def test_scrubbing_on_the_embedded_default(qtbot, tmp_path, capsys):
+    """The latency from slider move to canvas, measured on the shipped model (reported, not asserted)."""
+    import random
+    import time
+    w = open_window(qtbot, "default", tmp_path)
+    qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=60_000)
+    w.settings.size.setCurrentText("64 px")
+    w.explorer.set_source("a", "text:a large red circle on a blue background")
+    w.explorer.set_source("b", "text:a small yellow star on a green background")
+    w.explore.frames.setValue(5)
+    w.explore.render_requested.emit()
+    qtbot.waitUntil(lambda: len(w.explorer.strip.done) == 5, timeout=120_000)
+    rng, times = random.Random(0), []
+    for _ in range(100):
+        value = rng.randint(0, 1000)
+        start = time.perf_counter()
+        w.explore.slider.setValue(value)
+        times.append((time.perf_counter() - start) * 1000)
+        index = w.explorer.strip.nearest(value / 1000)
+        assert w.canvas.caption.startswith(f"frame {index + 1}/5")
+    times.sort()
+    with capsys.disabled():
+        print(f"\nscrub → canvas on the default (64 px frames): median {times[50]:.2f} ms, max {times[-1]:.2f} ms")
+    close_window(w)
