@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-HEADLESS = {"generate", "vary", "interpolate", "textdiff", "info", "random-bundle", "train", "eval", "-h", "--help"}
+HEADLESS = {"generate", "vary", "interpolate", "textdiff", "batch", "grid", "info", "random-bundle", "train", "eval", "-h", "--help"}
 
 
 def main(argv: list[str] | None = None) -> int:

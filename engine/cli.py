@@ -101,6 +101,22 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--caption", default="", help="a caption of the image (z_t0; empty by default)")
     diff.add_argument("--theta", type=_number, default=0.5, help="largest θ, at most 0.5")
     _frames_options(diff)
+    batch = sub.add_parser("batch", help="render a JSON Lines job file (here, or on Ray with --ray)")
+    batch.add_argument("jobs", help="JOBS.jsonl: one request per line, in the schema of the PNG unclip chunk")
+    batch.add_argument("--out", required=True, help="folder for the images (re-runs skip finished ones)")
+    batch.add_argument("--ray", help="run on Ray: a cluster address, 'auto' (the running cluster) or 'local'")
+    batch.add_argument("--workers", type=_whole_number, help="Ray actors (default: one per GPU or CPU slot)")
+    batch.add_argument("--chunk", type=_whole_number, default=2, help="jobs per Ray call")
+    batch.add_argument("--model", default="default", help="default | FOLDER")
+    batch.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    batch.add_argument("--dtype", default="auto", choices=("auto", "float32", "float16", "bfloat16"))
+    grid = sub.add_parser("grid", help="write a job file: every prompt × seed × guidance")
+    grid.add_argument("prompts", nargs="+")
+    grid.add_argument("--seeds", default="0", help="e.g. 0-9 or 1,5,7")
+    grid.add_argument("--prior-guidance", help="comma-separated values, e.g. 2,4")
+    grid.add_argument("--decoder-guidance", help="comma-separated values, e.g. 3,8")
+    grid.add_argument("--size", type=_whole_number)
+    grid.add_argument("--out", required=True, help="JOBS.jsonl to write")
     info = sub.add_parser("info", help="print the settings stored in a generated PNG")
     info.add_argument("image")
     sub.add_parser("train", help="train the embedded default (see: train --help)", add_help=False)
@@ -271,6 +287,53 @@ def cmd_textdiff(args) -> None:
                                   args.theta), args)
 
 
+def cmd_batch(args) -> None:
+    from .batch import run_local
+    from .jobs import parse_jobs
+    jobs = parse_jobs(args.jobs)
+    if args.ray:
+        from .ray_batch import run_ray
+        device = args.device if args.device != "auto" else "auto"
+        dtype = args.dtype if args.dtype != "auto" else ("float16" if device == "cuda" else "float32")
+        summary = run_ray(args.ray, args.model, device, dtype, jobs, Path(args.out), args.chunk, args.workers)
+    else:
+        summary = run_local(_load(args), jobs, Path(args.out))
+    print(summary.text())
+    if summary.failed and not summary.done and not summary.skipped:
+        raise UserError(f"every job failed (first: line {summary.failed[0][0]}: {summary.failed[0][1]})")
+
+
+def _floats(text: str | None) -> list[float | None]:
+    if not text:
+        return [None]
+    try:
+        return [float(x) for x in text.split(",")]
+    except ValueError:
+        raise UserError(f"expected comma-separated numbers, got {text!r}") from None
+
+
+def _seed_list(text: str) -> list[int]:
+    out = []
+    for part in text.split(","):
+        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if not match:
+            raise UserError(f"--seeds takes numbers and ranges such as 0-9 or 1,5,7, got {text!r}")
+        lo, hi = int(match.group(1)), int(match.group(2) or match.group(1))
+        if hi < lo or hi - lo > 100_000:
+            raise UserError(f"bad seed range {part!r}")
+        out += list(range(lo, hi + 1))
+    return out
+
+
+def cmd_grid(args) -> None:
+    from .jobs import grid
+    base = {"size": args.size} if args.size else {}
+    records = grid(args.prompts, _seed_list(args.seeds), _floats(args.prior_guidance),
+                   _floats(args.decoder_guidance), base)
+    Path(args.out).write_text("".join(json.dumps(r) + "\n" for r in records))
+    print(f"{args.out}: {len(records)} jobs")
+
+
 def cmd_info(args) -> None:
     meta = read_png_metadata(args.image)
     print(meta.pop("parameters", "") or parameters_text(meta))
@@ -283,7 +346,7 @@ def cmd_random_bundle(args) -> None:
 
 
 COMMANDS = {"generate": cmd_generate, "vary": cmd_vary, "interpolate": cmd_interpolate, "textdiff": cmd_textdiff,
-            "info": cmd_info, "random-bundle": cmd_random_bundle}
+            "batch": cmd_batch, "grid": cmd_grid, "info": cmd_info, "random-bundle": cmd_random_bundle}
 
 
 def main(argv: list[str] | None = None) -> int:
