@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar,
                                QSplitter, QVBoxLayout, QWidget)
 
@@ -17,6 +17,7 @@ from engine.metadata import read_png_metadata, save_png
 from engine.sources import load_image_with_notes
 
 from .explore import Explorer
+from .menus import build_menus
 from .panels.canvas import Canvas
 from .panels.explore import ExplorePanel
 from .panels.gallery import Gallery
@@ -31,12 +32,12 @@ from .worker import EngineWorker
 
 PREVIEW_INTERVAL = 0.05  # s between canvas previews: cheap to draw, never a brake on sampling
 OPEN_FOLDER = "Open model folder…"
-DEVICES = ("cpu", "cuda")
-PRECISIONS = ("float32", "bfloat16", "float16")
 
 
 class MainWindow(QMainWindow):
     """Prompt, sources and settings on the left; canvas and progress in the middle; gallery below."""
+
+    OPEN_FOLDER = OPEN_FOLDER
 
     load_requested = Signal(str, str, str)  # model spec, device, dtype name
 
@@ -51,7 +52,7 @@ class MainWindow(QMainWindow):
         self._deleted: list[Result] = []  # undo stack of deletions
         self.ask_restore = self._ask_restore  # replaceable in tests: path → 'restore' | 'vary' | 'cancel'
         self._build()
-        self._menus()
+        build_menus(self)
         self._wire()
         self._restore_layout()
         self.load_library()
@@ -95,45 +96,6 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(root)
         self.status_bar = StudioStatusBar()
         self.setStatusBar(self.status_bar)
-
-    def _action(self, menu, text: str, slot, shortcut: str | QKeySequence.StandardKey | None = None) -> QAction:
-        action = menu.addAction(text)
-        action.triggered.connect(slot)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        return action
-
-    def _menus(self) -> None:
-        bar = self.menuBar()
-        file = bar.addMenu("&File")
-        self._action(file, "Open image for variations…", self.sources.open_dialog, "Ctrl+O")
-        self.paste_action = self._action(file, "Paste image for variations", self.paste, "Ctrl+V")
-        self._action(file, "Open model folder…", lambda: self._on_model_combo(self.model_combo.findText(OPEN_FOLDER)))
-        self._action(file, "Export selected image…", lambda: self._selected("export"), "Ctrl+S")
-        self._action(file, "Show library folder", lambda: QDesktopServices.openUrl(
-            QUrl.fromLocalFile(str(self.worker.library.folder))))
-        file.addSeparator()
-        self._action(file, "Quit", self.close, "Ctrl+Q")
-        edit = bar.addMenu("&Edit")
-        self.undo_action = self._action(edit, "Undo delete", self.undo_delete, "Ctrl+Z")
-        self.undo_action.setEnabled(False)
-        self._action(edit, "Copy seed of selected", lambda: self._selected("copy_seed"))
-        self._action(edit, "Copy prompt of selected", lambda: self._selected("copy_prompt"))
-        self._action(edit, "Use settings of selected", lambda: self._selected("restore"))
-        self._action(edit, "Vary selected", lambda: self._selected("vary"), "Ctrl+Shift+Return")
-        self._action(edit, "New random seed", self.settings.new_seed, "Ctrl+R")
-        engine = bar.addMenu("E&ngine")
-        self.device_menu = engine.addMenu("Device")
-        for device in DEVICES:
-            self._action(self.device_menu, device, lambda _=False, d=device: self.set_engine(device=d))
-        self.precision_menu = engine.addMenu("Precision")
-        for name in PRECISIONS:
-            self._action(self.precision_menu, name, lambda _=False, n=name: self.set_engine(dtype=n))
-        self._action(engine, "Cancel current job", self.cancel)
-        self._action(engine, "Clear queue", lambda: self.worker.clear_queue())
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "F1")
-        self._action(help_menu, "About unCLIP Studio", self.show_about)
 
     def _wire(self) -> None:
         w, s = self.worker, self.state
@@ -333,16 +295,6 @@ class MainWindow(QMainWindow):
         self.undo_action.setEnabled(bool(self._deleted))
         self._say(f"Restored {result.name}.")
 
-    def show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS)
-
-    def show_about(self) -> None:
-        model = self.worker.model
-        QMessageBox.about(self, "About unCLIP Studio", ABOUT.format(
-            model=f"{model.config.name} ({model.fingerprint})" if model else "none",
-            device=f"{self.worker.device}, {str(self.worker.dtype).removeprefix('torch.')}",
-            library=self.worker.library.folder))
-
     def _selected(self, key: str) -> None:
         result = self.gallery.selected()
         if result is None:
@@ -445,19 +397,3 @@ class MainWindow(QMainWindow):
         self.worker.library.empty_trash()
         super().closeEvent(event)
 
-
-SHORTCUTS = """Ctrl+Enter — generate from the prompt
-Esc — cancel the running job
-Ctrl+O — open an image for variations
-Ctrl+V (outside the prompt) — paste an image for variations (or drop one on the drop zone)
-Ctrl+R — new random seed
-Ctrl+Shift+Enter — vary the selected result
-Ctrl+S — export the selected result
-F — favourite the selected result · Delete — delete it · Ctrl+Z — undo the delete
-Ctrl+C (in the gallery) — copy the selected result's seed
-Delete (in the queue) — remove a waiting job"""
-
-ABOUT = """<b>unCLIP Studio</b><br>
-Hierarchical text-conditional image generation with CLIP latents (Ramesh et al. 2022):
-prompt → CLIP text embedding → prior → CLIP image embedding → decoder → upsamplers.<br><br>
-Model: {model}<br>Device: {device}<br>Library: {library}"""

@@ -1,0 +1,80 @@
+"""The main window's menus, their shortcuts, and the Help texts."""
+from __future__ import annotations
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QMessageBox
+
+DEVICES = ("cpu", "cuda")
+PRECISIONS = ("float32", "bfloat16", "float16")
+
+
+def _action(menu, text: str, slot, shortcut: str | None = None) -> QAction:
+    action = menu.addAction(text)
+    action.triggered.connect(slot)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    return action
+
+
+def build_menus(w) -> None:
+    """File, Edit, Engine and Help menus of the main window, with their shortcuts."""
+    bar = w.menuBar()
+    file = bar.addMenu("&File")
+    _action(file, "Open image for variations…", w.sources.open_dialog, "Ctrl+O")
+    w.paste_action = _action(file, "Paste image for variations", w.paste, "Ctrl+V")
+    _action(file, "Open model folder…", lambda: w._on_model_combo(w.model_combo.findText(w.OPEN_FOLDER)))
+    _action(file, "Export selected image…", lambda: w._selected("export"), "Ctrl+S")
+    _action(file, "Show library folder", lambda: QDesktopServices.openUrl(
+        QUrl.fromLocalFile(str(w.worker.library.folder))))
+    file.addSeparator()
+    _action(file, "Quit", w.close, "Ctrl+Q")
+    edit = bar.addMenu("&Edit")
+    w.undo_action = _action(edit, "Undo delete", w.undo_delete, "Ctrl+Z")
+    w.undo_action.setEnabled(False)
+    _action(edit, "Copy seed of selected", lambda: w._selected("copy_seed"))
+    _action(edit, "Copy prompt of selected", lambda: w._selected("copy_prompt"))
+    _action(edit, "Use settings of selected", lambda: w._selected("restore"))
+    _action(edit, "Vary selected", lambda: w._selected("vary"), "Ctrl+Shift+Return")
+    _action(edit, "New random seed", w.settings.new_seed, "Ctrl+R")
+    engine = bar.addMenu("E&ngine")
+    w.device_menu = engine.addMenu("Device")
+    for device in DEVICES:
+        _action(w.device_menu, device, lambda _=False, d=device: w.set_engine(device=d))
+    w.precision_menu = engine.addMenu("Precision")
+    for name in PRECISIONS:
+        _action(w.precision_menu, name, lambda _=False, n=name: w.set_engine(dtype=n))
+    _action(engine, "Cancel current job", w.cancel)
+    _action(engine, "Clear queue", lambda: w.worker.clear_queue())
+    help_menu = bar.addMenu("&Help")
+    _action(help_menu, "Keyboard shortcuts", lambda: show_shortcuts(w), "F1")
+    _action(help_menu, "About unCLIP Studio", lambda: show_about(w))
+
+
+def show_shortcuts(w) -> None:
+    QMessageBox.information(w, "Keyboard shortcuts", SHORTCUTS)
+
+
+def show_about(w) -> None:
+    model = w.worker.model
+    QMessageBox.about(w, "About unCLIP Studio", ABOUT.format(
+        model=f"{model.config.name} ({model.fingerprint})" if model else "none",
+        device=f"{w.worker.device}, {str(w.worker.dtype).removeprefix('torch.')}",
+        library=w.worker.library.folder))
+
+
+SHORTCUTS = """Ctrl+Enter — generate from the prompt
+Esc — cancel the running job
+Ctrl+O — open an image for variations
+Ctrl+V (outside the prompt) — paste an image for variations (or drop one on the drop zone)
+Ctrl+R — new random seed
+Ctrl+Shift+Enter — vary the selected result
+Ctrl+S — export the selected result
+F — favourite the selected result · Delete — delete it · Ctrl+Z — undo the delete
+Ctrl+C (in the gallery) — copy the selected result's seed
+Delete (in the queue) — remove a waiting job"""
+
+ABOUT = """<b>unCLIP Studio</b><br>
+Hierarchical text-conditional image generation with CLIP latents (Ramesh et al. 2022):
+prompt → CLIP text embedding → prior → CLIP image embedding → decoder → upsamplers.<br><br>
+Model: {model}<br>Device: {device}<br>Library: {library}"""
