@@ -100,3 +100,16 @@ def test_the_studio_answers_every_file_case(qtbot, tiny_bundle, tmp_path):
         w.sources.image_dropped.emit(str(make(kind, tmp_path / "in")))
     qtbot.waitUntil(lambda: w.gallery.count() == len(GOOD), timeout=120_000)
     close_window(w)
+
+
+def test_the_studio_takes_any_prompt(qtbot, tiny_bundle, tmp_path):
+    from tests.studio.test_main_window import close_window, open_window
+    w = open_window(qtbot, str(tiny_bundle), tmp_path)
+    qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=30_000)
+    w.settings.steps["decoder"].setValue(2)
+    for prompt in PROMPTS.values():
+        w.prompt.edit.setPlainText(prompt)
+        w.generate()
+    qtbot.waitUntil(lambda: w.gallery.count() == len(PROMPTS), timeout=120_000)
+    assert all("\x00" not in r.prompt for r in w.state.results)
+    close_window(w)
