@@ -96,6 +96,7 @@ class Explorer(QObject):
         self.strip: FrameStrip | None = None
         window.worker.frame_ready.connect(self._on_frame)
         window.explore.source_from_prompt.connect(self.source_from_prompt)
+        window.explore.source_dropped.connect(self.set_source)
         window.explore.render_requested.connect(self.render_strip)
         window.explore.position_changed.connect(self.scrub)
         window.explore.export_requested.connect(self.export_strip)

@@ -9,17 +9,41 @@ from .mixpad import MixPad
 SLIDER_STEPS = 1000  # the slider is continuous; frames are looked up by position
 
 
+class SourceSlot(QLabel):
+    """Source A or B: shows its name; accepts an image file dropped on it."""
+
+    dropped = Signal(str)
+
+    def __init__(self, key: str) -> None:
+        super().__init__("drop an image", objectName=f"source{key.upper()}Label")
+        self.setAcceptDrops(True)
+        self.setStyleSheet("QLabel { border: 1px dashed #5f6368; border-radius: 4px; padding: 2px 6px; }")
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.dropped.emit(url.toLocalFile())
+                return
+
+
 class ExplorePanel(QWidget):
     """A → B with a slider: drag to scrub through the rendered frames."""
 
     render_requested = Signal()
     export_requested = Signal()
     source_from_prompt = Signal(str)  # "a" | "b"
+    source_dropped = Signal(str, str)  # "a" | "b", image path
     position_changed = Signal(float)  # 0 … 1
 
     def __init__(self) -> None:
         super().__init__()
-        self.labels = {k: QLabel("—", objectName=f"source{k.upper()}Label") for k in "ab"}
+        self.labels = {k: SourceSlot(k) for k in "ab"}
+        for k, slot in self.labels.items():
+            slot.dropped.connect(lambda path, key=k: self.source_dropped.emit(key, path))
         buttons = {k: QPushButton(f"Prompt → {k.upper()}", objectName=f"promptTo{k.upper()}Button") for k in "ab"}
         for k, button in buttons.items():
             button.setToolTip(f"Use the prompt as source {k.upper()} (or right-click a result: “Use as {k.upper()}”)")

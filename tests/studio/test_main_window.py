@@ -306,3 +306,60 @@ def test_scrubbing_on_the_embedded_default(qtbot, tmp_path, capsys):
     with capsys.disabled():
         print(f"\nscrub → canvas on the default (64 px frames): median {times[50]:.2f} ms, max {times[-1]:.2f} ms")
     close_window(w)
+
+
+def test_dropping_two_images_on_a_and_b_interpolates(window, qtbot, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+    paths = []
+    for name, value in (("one.png", 40), ("two.png", 220)):
+        Image.fromarray(np.full((24, 24, 3), value, np.uint8)).save(tmp_path / name)
+        paths.append(tmp_path / name)
+    for key, path in zip("ab", paths):
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(path))])
+        event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                           Qt.KeyboardModifier.NoModifier)
+        window.explore.labels[key].dropEvent(event)
+    assert window.explore.labels["a"].text() == "one.png" and window.explore.labels["b"].text() == "two.png"
+    window.settings.steps["decoder"].setValue(2)
+    window.explore.frames.setValue(3)
+    window.explore.noise.setCurrentText("inverted")
+    window.explore.render_requested.emit()
+    qtbot.waitUntil(lambda: len(window.explorer.strip.done) == 3, timeout=60_000)
+
+
+def test_ctrl_enter_shows_previews_then_a_saved_result(window, qtbot, tmp_path):
+    captions = []
+    show = window.canvas.show_pixels
+    window.canvas.show_pixels = lambda pixels, caption="": (captions.append(caption), show(pixels, caption))
+    window.prompt.edit.setFocus()
+    window.prompt.edit.setPlainText("a red circle")
+    qtbot.keyClick(window.prompt.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.gallery.count() == 1, timeout=60_000)
+    steps = [c for c in captions if " step " in c]
+    assert steps and captions.index(steps[0]) < captions.index(next(c for c in captions if c.startswith("seed ")))
+    assert Image.open(window.state.results[0].path).text["unclip"]
+
+
+def test_gui_heartbeat_keeps_ticking_while_the_default_generates(qtbot, tmp_path, capsys):
+    """A 10 ms timer on the GUI thread during a CPU job on the shipped model: ticks keep coming (the gap is
+    printed; the 50 ms target is measured by bench/cpu_studio.py, never asserted as a timing here)."""
+    import time
+
+    from PySide6.QtCore import QTimer
+    w = open_window(qtbot, "default", tmp_path)
+    qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=60_000)
+    ticks = []
+    timer = QTimer(interval=10, timeout=lambda: ticks.append(time.perf_counter()))
+    w.prompt.edit.setPlainText("a large red circle on a blue background")
+    timer.start()
+    w.generate()
+    qtbot.waitUntil(lambda: w.gallery.count() == 1, timeout=120_000)
+    timer.stop()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    with capsys.disabled():
+        print(f"\nGUI heartbeat during a 256 px job on the default: {len(ticks)} ticks, "
+              f"longest gap {1000 * max(gaps):.0f} ms")
+    assert len(ticks) > 20
+    close_window(w)
