@@ -50,8 +50,10 @@ def save_png(path: str | Path, image: np.ndarray, meta: dict) -> Path:
 def read_png_metadata(path: str | Path) -> dict:
     """The `unclip` record of a PNG the studio wrote (parsed as JSON, never evaluated)."""
     try:
-        with Image.open(path) as im:
-            text = dict(getattr(im, "text", {}) or {})
+        with Image.open(path) as im:  # our chunks come before the pixels: `info` has them without decoding
+            text = {k: v for k, v in im.info.items() if k in ("unclip", "parameters") and isinstance(v, str)}
+            if "unclip" not in text:
+                text = dict(getattr(im, "text", {}) or {})
     except FileNotFoundError:
         raise UserError(f"file not found: {path}")
     except Image.DecompressionBombError:
