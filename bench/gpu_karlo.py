@@ -94,12 +94,23 @@ def timed(fn, device: str, repeats: int) -> float:
     return best
 
 
+def _gib(value: float) -> float | None:
+    return None if value != value else round(value, 2)  # NaN off CUDA → null in JSON
+
+
+FLOP_PER_IMAGE = 98e12  # 256 px, 25/25/7 steps with guidance (issue 8's count: prior 0.33, decoder 1.22 per
+#                         guided forward, upsampler 8.5 per forward); the --tiny run reports a meaningless fraction
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--tiny", action="store_true", help="toy sizes: check the script, not the speed")
     parser.add_argument("--batches", default="1,4")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="one JSON object per batch size instead of a table")
+    parser.add_argument("--peak-tflops", type=float, default=989.0,
+                        help="the card's dense fp16 peak, for the fraction of the FLOP floor (H100/H200 SXM: 989)")
     args = parser.parse_args()
     dtype = torch.float16 if args.device == "cuda" else torch.float32
     torch.manual_seed(0)
@@ -110,7 +121,9 @@ def main() -> None:
     pipe = pipe.to(args.device, dtype)
     ids = torch.zeros(1, 77, dtype=torch.long, device=args.device)
     ids[0, 0], ids[0, 1] = 49406, 49407
-    print(f"{'batch':>5} {'diffusers s/img':>16} {'ours s/img':>11} {'speed-up':>9} {'peak GiB (ref / ours)':>22}")
+    if not args.json:
+        print(f"{'batch':>5} {'diffusers s/img':>16} {'ours s/img':>11} {'speed-up':>9} {'peak GiB (ref / ours)':>22}"
+              f" {'of FLOP floor':>14}")
     for b in (int(v) for v in args.batches.split(",")):
         with torch.no_grad():
             text = pipe.text_encoder(ids.repeat(b, 1))
@@ -133,8 +146,16 @@ def main() -> None:
                 torch.cuda.reset_peak_memory_stats()
             times.append(timed(fn, args.device, args.repeats) / b)
             peaks.append(torch.cuda.max_memory_allocated() / 2**30 if args.device == "cuda" else float("nan"))
-        print(f"{b:>5} {times[0]:>16.3f} {times[1]:>11.3f} {times[0] / times[1]:>8.2f}x "
-              f"{peaks[0]:>10.2f} / {peaks[1]:.2f}")
+        floor = FLOP_PER_IMAGE / (args.peak_tflops * 1e12)  # seconds per image at the card's peak
+        row = {"batch": b, "ours_s_per_image": round(times[1], 4), "reference_s_per_image": round(times[0], 4),
+               "ratio": round(times[0] / times[1], 3), "peak_gib": _gib(peaks[1]),
+               "reference_peak_gib": _gib(peaks[0]), "fraction_of_flop_floor": round(floor / times[1], 3)}
+        if args.json:
+            import json
+            print(json.dumps(row))
+        else:
+            print(f"{b:>5} {times[0]:>16.3f} {times[1]:>11.3f} {times[0] / times[1]:>8.2f}x "
+                  f"{peaks[0]:>10.2f} / {peaks[1]:.2f} {row['fraction_of_flop_floor']:>14.3f}")
 
 
 if __name__ == "__main__":
