@@ -22,7 +22,7 @@ def soak(qtbot, bundle, library, jobs: int, seed: int = 0) -> dict:
     worker.job_started.connect(lambda job, label: (cancelled_ids.add(job), worker.cancel_current())
                                if rng.random() < 0.2 else None)
     worker.load(str(bundle), "", "")  # direct call: the thread has not been given work yet
-    assert loaded == ["ready"]
+    qtbot.waitUntil(lambda: loaded == ["ready"], timeout=30_000)  # the signal may arrive queued
     settings = Settings(size=16, prior_steps=2, decoder_steps=3)
     rss = []
     for i in range(jobs):

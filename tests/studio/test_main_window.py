@@ -233,7 +233,7 @@ def test_interpolation_strip_fills_coarse_to_fine_and_scrubs_from_cache(window, 
     window.worker.frame_ready.connect(lambda key, index, pixels: arrived.append(index))
     window.explore.render_requested.emit()
     assert window.queue_view.count() >= 2  # batches of the plan, waiting behind the first
-    qtbot.waitUntil(lambda: len(window.explorer.strip.done) == 5, timeout=60_000)
+    qtbot.waitUntil(lambda: len(window.explorer.strip.done) == 5 and len(arrived) == 5, timeout=60_000)
     assert arrived[:2] == [0, 4] and sorted(arrived) == list(range(5))
     slider = window.findChild(QSlider, "interpolationSlider")
     slider.setValue(510)  # no event processing: the nearest frame is on the canvas at once
