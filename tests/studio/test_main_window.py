@@ -243,7 +243,7 @@ def test_interpolation_strip_fills_coarse_to_fine_and_scrubs_from_cache(window, 
     window.explorer.strip = None
     window.explore.render_requested.emit()  # same sources and settings: every frame comes from disk
     assert window.explorer.strip.key == key and len(window.explorer.strip.done) == 5 and not window.explorer.strip.jobs
-    out = tmp_path / "strip.webp"
+    out = tmp_path / "strip.gif"
     window.explorer.export_frames(str(out))
     with Image.open(out) as im:
         assert im.n_frames == 5
