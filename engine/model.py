@@ -75,6 +75,14 @@ class UnCLIP:
             module.to(device=device, dtype=torch.float32 if cpu_clip else dtype)
         return self
 
+    def channels_last(self) -> "UnCLIP":
+        """Lay the UNets' convolution weights out channels-last (NHWC): oneDNN and cuDNN pick faster kernels
+        (bench/cpu_layout.py measures the ratio on the embedded default)."""
+        for module in self.modules().values():
+            if isinstance(module, UNet):
+                module.to(memory_format=torch.channels_last)
+        return self
+
     def eval(self) -> "UnCLIP":
         for module in self.modules().values():
             module.eval().requires_grad_(False)

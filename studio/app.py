@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
 
 import torch
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QSettings, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
 from .main_window import MainWindow
@@ -37,6 +38,24 @@ def engine_choice(device: str, store: QSettings) -> tuple[str, torch.dtype]:
     return device, torch.float16 if device == "cuda" else torch.float32
 
 
+def collect_garbage_on_the_gui_thread(window) -> None:
+    """Python's cyclic collector runs in whichever thread happens to allocate, and finalising a Qt object off
+    the GUI thread crashes; so automatic collection is switched off and the GUI thread collects, generation
+    by generation, ten times a second (the pattern of pyqtgraph's GarbageCollector)."""
+    gc.disable()
+    thresholds = gc.get_threshold()
+
+    def check() -> None:
+        counts = gc.get_count()
+        for generation in (2, 1, 0):
+            if counts[generation] > thresholds[generation]:
+                gc.collect(generation)
+                return
+
+    window.gc_timer = QTimer(window, interval=100, timeout=check)
+    window.gc_timer.start()
+
+
 def create_main_window(model: str = "default", device: str = "auto", library: Path | None = None,
                        settings: QSettings | None = None) -> MainWindow:
     """The ready main window: engine worker on its thread, state and panels wired, model loading.
@@ -54,6 +73,7 @@ def create_main_window(model: str = "default", device: str = "auto", library: Pa
     device, dtype = engine_choice(device, store)
     worker, thread = start_worker(library or library_dir(), device, dtype)
     window = MainWindow(worker, StudioState(), model, store)
+    collect_garbage_on_the_gui_thread(window)
     window.engine_thread = thread
 
     def stop() -> None:

@@ -30,3 +30,12 @@ def karlo(tmp_path_factory):
     from tests.engine.karlo_reference import save_pipelines
     t2i, var, parts = save_pipelines(tmp_path_factory.mktemp("karlo"))
     return {"t2i_dir": t2i, "variation_dir": var, **parts}
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_main_thread():
+    """Qt objects left by a test are finalised here, on the GUI thread, never by a collection that happens
+    to run on an engine thread (the studio switches automatic collection off for the same reason)."""
+    yield
+    import gc
+    gc.collect()
