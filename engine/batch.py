@@ -62,7 +62,7 @@ def render(model: UnCLIP, job: Job) -> list[tuple[np.ndarray, dict]]:
         r = job.record
         a, b = (Source.parse(r[k], load_image) for k in ("a", "b"))
         strip = interpolation(model, a, b, int(r["frames"]), job.seed, settings_of(r, f"line {job.line}"), r["noise"])
-        request, noise = strip.request(frame_order(len(strip)))
+        request, noise = strip.request(frame_order(len(strip)), model.device)
         from .pipeline import generate
         from .events import Failed, Finished
         for event in generate(model, request, previews=False, noise=noise):

@@ -250,7 +250,7 @@ def _render_strip(strip, args) -> None:
     order, done = frame_order(len(strip)), {}
     for start in range(0, len(order), args.batch):
         chunk = order[start: start + args.batch]
-        request, noise = strip.request(chunk)
+        request, noise = strip.request(chunk, args.model_obj.device)
         for index, image in zip(chunk, _run(args.model_obj, request, noise)):
             meta = dict(image.metadata, frame=index, frames=len(strip), position=float(strip.positions[index]))
             done[index] = (image.image, meta)

@@ -164,7 +164,8 @@ class StartFrom:
     def __call__(self, shape: torch.Size) -> torch.Tensor:
         if self.first:
             self.first = False
-            return self.x_T.to(self.rest.device).expand(shape).clone() if self.x_T.shape[0] == 1 else self.x_T
+            x_T = self.x_T.to(self.rest.device)
+            return x_T.expand(shape).clone() if x_T.shape[0] == 1 else x_T
         return self.rest(shape)
 
 
@@ -201,16 +202,16 @@ class Strip:
     def __len__(self) -> int:
         return self.embeds.shape[0]
 
-    def request(self, indices: list[int]) -> tuple[EmbeddingToImage, object]:
-        """The request and noise override that render the given frames in one batch."""
+    def request(self, indices: list[int], device: torch.device | str = "cpu") -> tuple[EmbeddingToImage, object]:
+        """The request and noise override that render the given frames in one batch on `device`."""
         req = EmbeddingToImage(self.embeds[indices], seeds=(self.seed,) * len(indices), settings=self.settings,
                                label=f"{self.label} frames {','.join(map(str, indices))}")
         if self.starts is None:
             return req, None
         seeds = [self.seed] * len(indices)
         x_T = self.starts[indices]
-        return req, lambda stage: StartFrom(x_T, seeds, stage, "cpu") if stage == "decoder" else \
-            PerImageNoise(seeds, stage, "cpu")
+        return req, lambda stage: StartFrom(x_T, seeds, stage, device) if stage == "decoder" else \
+            PerImageNoise(seeds, stage, device)
 
 
 def interpolation(model: UnCLIP, a: Source, b: Source, frames: int, seed: int, settings: Settings,

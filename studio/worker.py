@@ -196,7 +196,7 @@ class EngineWorker(QObject):
         try:
             if frames.key not in self._strips:
                 self._strips[frames.key] = frames.make_strip(self.model)
-            request, noise = self._strips[frames.key].request(frames.indices)
+            request, noise = self._strips[frames.key].request(frames.indices, self.model.device)
         except Exception as err:  # noqa: BLE001 - a bad source ends this job, not the worker
             self.event.emit(job.id, Failed(str(err) if isinstance(err, UserError) else f"{type(err).__name__}: {err}"))
             self.job_done.emit(job.id, outcome)
