@@ -7,24 +7,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import Finished, Settings, TextToImage, generate, load_bundle  # noqa: E402
+from cpu_default import first_preview_and_total  # noqa: E402 - the same timed run as the other CPU bench
+from engine import load_bundle  # noqa: E402
 from engine.nn.unet import UNet  # noqa: E402
 
 
 def t2i(model) -> float:
-    start = time.perf_counter()
-    for e in generate(model, TextToImage("a large red circle on a blue background", (3,), Settings(size=256)),
-                      previews=False):
-        if isinstance(e, Finished):
-            return time.perf_counter() - start
-    raise RuntimeError("generation failed")
+    return first_preview_and_total(model, 256)[1]
 
 
 def main() -> None:
