@@ -17,9 +17,6 @@ from PIL import Image, PngImagePlugin
 from .errors import UserError
 from .metadata import save_png
 
-FORMATS = (".gif", ".webp", ".mp4", ".png")  # anything else is a folder of PNG frames
-
-
 def sequence(frames: list[np.ndarray], pingpong: bool) -> list[np.ndarray]:
     """Frames in play order: ping-pong goes there and back without repeating the ends."""
     return frames + frames[-2:0:-1] if pingpong and len(frames) > 2 else list(frames)

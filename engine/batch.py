@@ -62,18 +62,15 @@ def render(model: UnCLIP, job: Job) -> list[tuple[np.ndarray, dict]]:
         r = job.record
         a, b = (Source.parse(r[k], load_image) for k in ("a", "b"))
         strip = interpolation(model, a, b, int(r["frames"]), job.seed, settings_of(r, f"line {job.line}"), r["noise"])
-        request, noise = strip.request(frame_order(len(strip)), model.device)
-        from .pipeline import generate
-        from .events import Failed, Finished
-        for event in generate(model, request, previews=False, noise=noise):
-            if isinstance(event, Failed):
-                raise UserError(event.message)
-            if isinstance(event, Finished):
-                order = frame_order(len(strip))
-                by_index = {order[i.index]: i for i in event.images}
-                return [(by_index[k].image, dict(by_index[k].metadata, job=job.key, frame=k,
-                                                 position=float(strip.positions[k]))) for k in range(len(strip))]
-        raise UserError("the interpolation ended without frames")
+        order = frame_order(len(strip))
+        request, noise = strip.request(order, model.device)
+        try:
+            images = run(model, request, noise=noise)
+        except RuntimeError as err:
+            raise UserError(str(err)) from None
+        by_index = {order[i.index]: i for i in images}
+        return [(by_index[k].image, dict(by_index[k].metadata, job=job.key, frame=k,
+                                         position=float(strip.positions[k]))) for k in range(len(strip))]
     image = run(model, request_of(job, load_image))[0]
     return [(image.image, dict(image.metadata, job=job.key))]
 
@@ -104,20 +101,19 @@ def run_local(model: UnCLIP, jobs: list[Job], out: Path) -> Summary:
 def _run_local(model: UnCLIP, jobs: list[Job], out: Path) -> Summary:
     summary, start = Summary(), time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
+    todo = pending(jobs, out, summary)
     with _progress(len(jobs)) as bar:
-        for job in jobs:
-            if finished(job, out):
-                summary.skipped += 1
-            else:
-                try:
-                    images = render(model, job)
-                    write(job, images, out)
-                    summary.done += 1
-                    summary.images += len(images)
-                except UserError as err:
-                    summary.failed.append((job.line, str(err)))
-                except Exception as err:  # noqa: BLE001 - one bad job must not end the batch
-                    summary.failed.append((job.line, f"{type(err).__name__}: {err}"))
+        bar.update(summary.skipped)
+        for job in todo:
+            try:
+                images = render(model, job)
+                write(job, images, out)
+                summary.done += 1
+                summary.images += len(images)
+            except UserError as err:
+                summary.failed.append((job.line, str(err)))
+            except Exception as err:  # noqa: BLE001 - one bad job must not end the batch
+                summary.failed.append((job.line, f"{type(err).__name__}: {err}"))
             bar.update(1)
     summary.seconds = time.perf_counter() - start
     return summary

@@ -293,9 +293,8 @@ def cmd_batch(args) -> None:
     jobs = parse_jobs(args.jobs)
     if args.ray:
         from .ray_batch import run_ray
-        device = args.device if args.device != "auto" else "auto"
-        dtype = args.dtype if args.dtype != "auto" else ("float16" if device == "cuda" else "float32")
-        summary = run_ray(args.ray, args.model, device, dtype, jobs, Path(args.out), args.chunk, args.workers)
+        dtype = args.dtype if args.dtype != "auto" else ("float16" if args.device == "cuda" else "float32")
+        summary = run_ray(args.ray, args.model, args.device, dtype, jobs, Path(args.out), args.chunk, args.workers)
     else:
         summary = run_local(_load(args), jobs, Path(args.out))
     print(summary.text())

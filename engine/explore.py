@@ -148,8 +148,8 @@ def invert_decoder(model: UnCLIP, image: Image.Image, image_embed: torch.Tensor,
     size = model.config.decoder.size
     x0 = torch.from_numpy(np.asarray(image.convert("RGB").resize((size, size), Image.Resampling.BICUBIC)).copy())
     x0 = (x0.permute(2, 0, 1)[None].float() / 127.5 - 1).to(model.device)  # (1, 3, s, s) in [-1, 1]
-    text, uncond = model.clip.encode_text([""]), model.clip.encode_text([""])
-    fn = decoder_fn(model.decoder, model.conditioning, image_embed[None].to(model.device), text, uncond,
+    empty = model.clip.encode_text([""])  # the caption and the unconditional caption are both empty
+    fn = decoder_fn(model.decoder, model.conditioning, image_embed[None].to(model.device), empty, empty,
                     s.decoder_guidance)
     timesteps, _ = respace(f"ddim{s.decoder_steps}", model.process("decoder").schedule.train_steps)
     return run_to_end(ddim_invert(fn, x0, timesteps, model.process("decoder"))).float()
@@ -169,16 +169,11 @@ class StartFrom:
         return self.rest(shape)
 
 
-def frames_request(embeds: torch.Tensor, seed: int, settings: Settings, label: str) -> EmbeddingToImage:
-    """One request rendering N embeddings (N, D) with the same decoder seed, so only the meaning moves."""
-    return EmbeddingToImage(embeds, seeds=(seed,) * embeds.shape[0], settings=settings, label=label)
-
-
-def interpolation_embeddings(z_a: torch.Tensor, z_b: torch.Tensor, frames: int) -> torch.Tensor:
-    """(frames, D) along the slerp from z_a to z_b, ends included."""
+def interpolation_positions(frames: int) -> torch.Tensor:
+    """t from 0 to 1 over `frames` frames, ends included."""
     if frames < 2:
         raise UserError(f"an interpolation needs at least 2 frames, got {frames}")
-    return slerp(z_a, z_b, torch.linspace(0, 1, frames, dtype=torch.float64))
+    return torch.linspace(0, 1, frames, dtype=torch.float64)
 
 
 def text_diff_thetas(frames: int, theta_max: float = TEXT_DIFF_MAX) -> torch.Tensor:
@@ -220,8 +215,8 @@ def interpolation(model: UnCLIP, a: Source, b: Source, frames: int, seed: int, s
     if noise not in ("fixed", "inverted"):
         raise UserError(f"unknown noise mode {noise!r}: choose fixed or inverted")
     z_a, z_b = embed_source(model, a, seed, settings), embed_source(model, b, seed, settings)
-    t = torch.linspace(0, 1, frames, dtype=torch.float64)
-    embeds = interpolation_embeddings(z_a, z_b, frames)
+    t = interpolation_positions(frames)
+    embeds = slerp(z_a, z_b, t)
     label = f"interpolate {a.label} → {b.label}"
     if noise == "fixed":
         return Strip(embeds, t, seed, settings, label)

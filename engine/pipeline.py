@@ -219,9 +219,10 @@ def describe(model: UnCLIP, request: Request, s: Settings, index: int, image_emb
     return meta
 
 
-def run(model: UnCLIP, request: Request, cancel: CancelToken | None = None) -> list[ImageReady]:
+def run(model: UnCLIP, request: Request, cancel: CancelToken | None = None,
+        noise: Callable[[str], NoiseFn] | None = None) -> list[ImageReady]:
     """Serve a request to the end; raise on failure or cancellation."""
-    for event in generate(model, request, cancel, previews=False):
+    for event in generate(model, request, cancel, previews=False, noise=noise):
         if isinstance(event, Finished):
             return list(event.images)
         if isinstance(event, Failed):
