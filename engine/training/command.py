@@ -15,7 +15,7 @@ from .recipe import DEFAULT_BUNDLE
 from .stages import train_clip, train_decoder, train_prior, train_upsampler
 
 STAGES = ("clip", "prior", "decoder", "upsampler0", "upsampler1")
-STEPS = {"clip": 2000, "prior": 2500, "decoder": 8000, "upsampler0": 900, "upsampler1": 500}
+STEPS = {"clip": 4500, "prior": 2500, "decoder": 9000, "upsampler0": 900, "upsampler1": 500}
 
 
 def trained_model(run_dir: Path) -> UnCLIP:

@@ -13,6 +13,7 @@ from ..diffusion.schedule import Schedule
 from ..model import UnCLIP
 from .data import SceneSet, upsampler_batch
 from .loop import train
+from .world import caption, render, twin
 
 
 def clip_pixels(model: UnCLIP, images: torch.Tensor) -> torch.Tensor:
@@ -48,15 +49,24 @@ def _captioned(model: UnCLIP, data: SceneSet, batch: int, drop: float, rng: np.r
 
 
 def train_clip(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 64, seed: int = 0) -> None:
-    """Contrastive CLIP (Radford et al. 2021); identical captions in a batch count as shared positives."""
+    """Contrastive CLIP (Radford et al. 2021); identical captions in a batch count as shared positives.
+
+    Half of each batch is hard negatives: the other half's scenes with one attribute changed (mostly the
+    shape) and captioned in the same phrasing, so the towers must tell shapes apart, not just colours.
+    """
     towers, tokenizer = model.clip.towers, model.clip.tokenizer
     logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
 
     def step(_: int) -> torch.Tensor:
-        idx = torch.randint(len(data.scenes), (batch,), generator=g)
-        captions = data.captions(idx, rng)
-        z_i = F.normalize(towers.visual(clip_pixels(model, data.images(idx))), dim=-1)
+        idx = torch.randint(len(data.scenes), (batch // 2,), generator=g)
+        scenes = [data.scenes[int(i)] for i in idx]
+        twins = [twin(s, rng) for s in scenes]
+        phrasing = rng.integers(2**32, size=len(scenes))
+        captions = [caption(s, np.random.default_rng(k)) for s, k in zip(scenes + twins, [*phrasing, *phrasing])]
+        pixels = torch.from_numpy(np.stack([render(s, data.pixels.shape[-1]) for s in twins])).permute(0, 3, 1, 2)
+        images = torch.cat([data.images(idx), pixels.float() / 127.5 - 1])
+        z_i = F.normalize(towers.visual(clip_pixels(model, images)), dim=-1)
         z_t = F.normalize(towers.text(tokenizer(captions))[0], dim=-1)
         logits = logit_scale.clamp(max=math.log(100)).exp() * z_i @ z_t.T
         same = torch.tensor([[a == b for b in captions] for a in captions], dtype=torch.float32)

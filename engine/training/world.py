@@ -162,3 +162,23 @@ def render(scene: Scene, size: int, window: tuple[float, float, float, float] = 
         canvas = canvas * (1 - m) + np.array(COLORS[thing.color], np.float32) * m
     image = Image.fromarray(np.clip(canvas + 0.5, 0, 255).astype(np.uint8))
     return np.asarray(image.resize((size, size), Image.Resampling.BOX)) if supersample > 1 else np.asarray(image)
+
+
+def twin(scene: Scene, rng: np.random.Generator) -> Scene:
+    """The scene with one attribute changed: a hard negative for contrastive CLIP (shape most often)."""
+    things = list(scene.things)
+    i = int(rng.integers(len(things)))
+    x = things[i]
+    roll = rng.random()
+    if roll < 0.5:
+        things[i] = Thing(str(rng.choice([s for s in SHAPES if s != x.shape])), x.color, x.size, x.position)
+    elif roll < 0.7 or len(things) == 1 and roll < 0.85:
+        used = {t.color for t in things} | set(scene.colors[: 1 if scene.background == "solid" else 2])
+        things[i] = Thing(x.shape, str(rng.choice([c for c in COLORS if c not in used])), x.size, x.position)
+    elif len(things) > 1:  # the binding case: the same words, the colours on other shapes
+        j = (i + 1) % len(things)
+        things[i], things[j] = (Thing(x.shape, things[j].color, x.size, x.position),
+                                Thing(things[j].shape, x.color, things[j].size, things[j].position))
+    else:
+        things[i] = Thing(x.shape, x.color, str(rng.choice([s for s in SIZES if s != x.size])), x.position)
+    return Scene(tuple(things), scene.background, scene.colors)

@@ -5,7 +5,8 @@ import torch
 from engine import Settings, TextToImage, load_bundle, run
 from engine.training.evaluate import evaluate, markdown
 from engine.training.command import export, main as train_main
-from engine.training.world import COLORS, POSITIONS, SHAPES, SIZES, Scene, Thing, caption, render, sample_scene
+from engine.training.world import (COLORS, POSITIONS, SHAPES, SIZES, Scene, Thing, caption, render, sample_scene,
+                                   twin)
 
 
 def test_world_is_deterministic_and_varied():
@@ -28,6 +29,32 @@ def test_required_caption_forms_occur():
     two = Scene((Thing("heart", "orange", "small", "left"), Thing("ring", "cyan", "small", "right")), "solid",
                 ("black", "white"))
     assert "an orange heart and a cyan ring" in {caption(two, np.random.default_rng(i)) for i in range(200)}
+
+
+def test_twins_change_one_attribute_and_keep_the_phrasing():
+    rng = np.random.default_rng(0)
+    changed = {"shape": 0, "color": 0, "size": 0, "binding": 0}
+    for _ in range(400):
+        scene = sample_scene(rng)
+        other = twin(scene, rng)
+        assert other != scene or len({t.color for t in scene.things}) < len(scene.things)  # a swap of equal colours
+        assert other.background == scene.background and other.colors == scene.colors
+        diffs = [(a, b) for a, b in zip(scene.things, other.things) if a != b]
+        if len(diffs) == 2:
+            (a, b), (c, d) = diffs
+            assert (b.color, d.color) == (c.color, a.color) and (a.shape, c.shape) == (b.shape, d.shape)
+            changed["binding"] += 1
+        elif diffs:
+            (a, b), = diffs
+            fields = [f for f in ("shape", "color", "size", "position") if getattr(a, f) != getattr(b, f)]
+            assert len(fields) == 1 and b.color not in scene.colors[:1]
+            changed[fields[0]] += 1
+    assert changed["shape"] > max(changed["color"], changed["size"], changed["binding"]) and min(changed.values()) > 0
+    one = Scene((Thing("star", "red", "large", "left"),), "solid", ("blue", "white"))
+    k = 7
+    assert caption(one, np.random.default_rng(k)).replace("star", "X") == caption(
+        Scene((Thing("heart", "red", "large", "left"),), "solid", ("blue", "white")),
+        np.random.default_rng(k)).replace("heart", "X")
 
 
 def test_render_is_antialiased_and_windows_agree():
