@@ -74,7 +74,7 @@ CLIP: open_clip ViT (64 px, patch 8) and text transformer, {model.config.clip.em
 upsamplers {", ".join(str(u.steps) for u in model.config.upsamplers)} steps; default output {model.config.default_size} px
 (1024 px is a final-render option).
 
-## Training (measured on the 2-core CPU, one stage after another)
+## Training (measured on the 2-core CPU)
 
 ```
 python main.py train all --run runs/default     # resumable: run it again to continue

@@ -3,7 +3,8 @@
 Reproducible from a seed. Reports probe accuracy on held-out renders, then for the whole chain:
 shape / colour / background accuracy on single-object prompts (medium+large, and small apart),
 attribute binding on two-object prompts with and without the paper's two-sample prior trick,
-variation consistency and diversity, CLIP retrieval top-1, a Fréchet distance in probe features,
+variation consistency and diversity, CLIP retrieval top-1 and shape zero-shot (where shape is
+lost: CLIP, prior or decoder), a Fréchet distance in probe features,
 and single-object accuracy at every stage size.
 """
 from __future__ import annotations
@@ -82,17 +83,38 @@ def frechet(a: torch.Tensor, b: torch.Tensor) -> float:
     return float(mu + torch.trace(ca + cb - 2 * sqrtm(s @ cb @ s)))
 
 
+@torch.no_grad()
+def _render_embeddings(model: UnCLIP, scenes: list[Scene]) -> torch.Tensor:
+    """Normalised CLIP z_i of each scene's render at CLIP's size (N, D)."""
+    from .stages import clip_pixels
+    pixels = torch.from_numpy(np.stack([render(s, model.config.clip.image_size) for s in scenes]))
+    images = pixels.permute(0, 3, 1, 2).float() / 127.5 - 1  # (N, 3, H, W) in [-1, 1]
+    return F.normalize(model.clip.encode_image(clip_pixels(model, images)), dim=-1)
+
+
+@torch.no_grad()
+def _text_embeddings(model: UnCLIP, captions: list[str]) -> torch.Tensor:
+    """Normalised CLIP z_t of each caption (N, D)."""
+    return F.normalize(model.clip.encode_text(captions).embed, dim=-1)
+
+
 def retrieval_top1(model: UnCLIP, rng: np.random.Generator, n: int) -> float:
     """Each of n held-out renders finds its own caption among the n captions (CLIP, cosine)."""
     scenes = single_object_prompts(rng, n, ("small", "medium", "large"))
     captions = [prompt_of(s) for s in scenes]
-    pixels = torch.from_numpy(np.stack([render(s, model.config.clip.image_size) for s in scenes]))
-    with torch.no_grad():
-        from .stages import clip_pixels
-        z_i = F.normalize(model.clip.encode_image(clip_pixels(model, pixels.permute(0, 3, 1, 2).float() / 127.5 - 1)), dim=-1)
-        z_t = F.normalize(model.clip.encode_text(captions).embed, dim=-1)
-    best = (z_i @ z_t.T).argmax(1)
+    best = (_render_embeddings(model, scenes) @ _text_embeddings(model, captions).T).argmax(1)
     return float(np.mean([captions[int(j)] == captions[i] for i, j in enumerate(best)]))
+
+
+def shape_zero_shot(model: UnCLIP, rng: np.random.Generator, n: int) -> float:
+    """CLIP alone: how often a render's z_i is closest to its own caption among the 8 that differ only in shape."""
+    scenes = single_object_prompts(rng, n, ("medium", "large"))
+    hits = []
+    for scene, z in zip(scenes, _render_embeddings(model, scenes)):
+        t = scene.things[0]
+        options = [prompt_of(Scene((replace(t, shape=shape),), scene.background, scene.colors)) for shape in SHAPES]
+        hits.append(SHAPES[int((_text_embeddings(model, options) @ z).argmax())] == t.shape)
+    return float(np.mean(hits))
 
 
 def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500, top_n: int = 8,
@@ -152,6 +174,8 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500,
     table["variations differ (RMS pixel distance, 0–1)"] = float(np.mean(spread))
 
     table[f"CLIP retrieval top-1 ({captions} held-out captions)"] = retrieval_top1(model, rng, captions)
+    table[f"CLIP shape zero-shot, medium+large (1 of 8 captions, {captions} renders)"] = shape_zero_shot(
+        model, rng, captions)
 
     per_size = {}
     subset = scenes[:top_n]

@@ -89,6 +89,7 @@ def test_smoke_training_checkpoints_resumes_and_exports(tmp_path):
     assert 0 <= table["single object, medium+large, 256 px"]["shape"] <= 1
     assert set(table["single object by size (1 prompts, same seeds)"]) == {"64 px", "256 px", "1024 px"}
     assert "| CLIP retrieval top-1 (10 held-out captions) |" in markdown(table)
+    assert 0 <= table["CLIP shape zero-shot, medium+large (1 of 8 captions, 10 renders)"] <= 1
 
 
 def test_probe_reads_slots_and_is_cached(tmp_path):
