@@ -7,7 +7,7 @@ Rendering is anti-aliased by supersampling; everything is deterministic from a s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -171,14 +171,13 @@ def twin(scene: Scene, rng: np.random.Generator) -> Scene:
     x = things[i]
     roll = rng.random()
     if roll < 0.5:
-        things[i] = Thing(str(rng.choice([s for s in SHAPES if s != x.shape])), x.color, x.size, x.position)
+        things[i] = replace(x, shape=str(rng.choice([s for s in SHAPES if s != x.shape])))
     elif roll < 0.7 or len(things) == 1 and roll < 0.85:
         used = {t.color for t in things} | set(scene.colors[: 1 if scene.background == "solid" else 2])
-        things[i] = Thing(x.shape, str(rng.choice([c for c in COLORS if c not in used])), x.size, x.position)
+        things[i] = replace(x, color=str(rng.choice([c for c in COLORS if c not in used])))
     elif len(things) > 1:  # the binding case: the same words, the colours on other shapes
         j = (i + 1) % len(things)
-        things[i], things[j] = (Thing(x.shape, things[j].color, x.size, x.position),
-                                Thing(things[j].shape, x.color, things[j].size, things[j].position))
+        things[i], things[j] = replace(x, color=things[j].color), replace(things[j], color=x.color)
     else:
-        things[i] = Thing(x.shape, x.color, str(rng.choice([s for s in SIZES if s != x.size])), x.position)
-    return Scene(tuple(things), scene.background, scene.colors)
+        things[i] = replace(x, size=str(rng.choice([s for s in SIZES if s != x.size])))
+    return replace(scene, things=tuple(things))
