@@ -109,12 +109,10 @@ def retrieval_top1(model: UnCLIP, rng: np.random.Generator, n: int) -> float:
 def shape_zero_shot(model: UnCLIP, rng: np.random.Generator, n: int) -> float:
     """CLIP alone: how often a render's z_i is closest to its own caption among the 8 that differ only in shape."""
     scenes = single_object_prompts(rng, n, ("medium", "large"))
-    hits = []
-    for scene, z in zip(scenes, _render_embeddings(model, scenes)):
-        t = scene.things[0]
-        options = [prompt_of(Scene((replace(t, shape=shape),), scene.background, scene.colors)) for shape in SHAPES]
-        hits.append(SHAPES[int((_text_embeddings(model, options) @ z).argmax())] == t.shape)
-    return float(np.mean(hits))
+    options = [prompt_of(replace(sc, things=(replace(sc.things[0], shape=shape),))) for sc in scenes for shape in SHAPES]
+    z_t = _text_embeddings(model, options).view(len(scenes), len(SHAPES), -1)  # (N, 8, D)
+    best = torch.einsum("nkd,nd->nk", z_t, _render_embeddings(model, scenes)).argmax(1)
+    return float(np.mean([SHAPES[int(k)] == sc.things[0].shape for k, sc in zip(best, scenes)]))
 
 
 def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500, top_n: int = 8,
