@@ -15,7 +15,9 @@ from .recipe import DEFAULT_BUNDLE
 from .stages import train_clip, train_decoder, train_prior, train_upsampler
 
 STAGES = ("clip", "prior", "decoder", "upsampler0", "upsampler1")
-STEPS = {"clip": 4500, "prior": 2500, "decoder": 9000, "upsampler0": 900, "upsampler1": 500}
+# Each stage's schedule as the shipped bundle was trained: one cosine decay to each step count in turn,
+# every segment resuming the last one's checkpoint (a warm restart of the learning rate).
+STEPS = {"clip": (3000, 4500), "prior": (2500,), "decoder": (9000, 15000), "upsampler0": (900,), "upsampler1": (500,)}
 
 
 def trained_model(run_dir: Path) -> UnCLIP:
@@ -27,23 +29,34 @@ def trained_model(run_dir: Path) -> UnCLIP:
     for stage, modules in parts.items():
         path = run_dir / f"{stage}.pt"
         if path.is_file():
-            saved = torch.load(path, weights_only=True)
+            saved = torch.load(path, weights_only=True, map_location="cpu")
             state = saved.get("ema", saved["modules"])  # the weight average where the stage kept one
             for key, module in modules.items():
                 module.load_state_dict(state[key])
     return model.eval()
 
 
-def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int) -> None:
-    """Train one stage (earlier stages' checkpoints are loaded first)."""
-    torch.manual_seed(seed)
-    model = trained_model(run_dir)
-    n = steps if steps is not None else STEPS[stage]
-    if stage.startswith("upsampler"):
-        train_upsampler(model, int(stage[-1]), n, run_dir)
-        return
-    data = scene_set(scenes, DEFAULT_BUNDLE.decoder.size, seed, cache=run_dir)
-    {"clip": train_clip, "prior": train_prior, "decoder": train_decoder}[stage](model, data, n, run_dir)
+def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, device: str = "cpu") -> None:
+    """Train one stage through its schedule segments (earlier stages' checkpoints are loaded first)."""
+    for n in (steps,) if steps is not None else STEPS[stage]:
+        torch.manual_seed(seed)
+        model = trained_model(run_dir).to(device)
+        if stage.startswith("upsampler"):
+            train_upsampler(model, int(stage[-1]), n, run_dir)
+            continue
+        data = scene_set(scenes, DEFAULT_BUNDLE.decoder.size, seed, cache=run_dir)
+        {"clip": train_clip, "prior": train_prior, "decoder": train_decoder}[stage](model, data, n, run_dir)
+
+
+def device_of(name: str) -> str:
+    """A usable torch device name, or a one-line error."""
+    try:
+        device = torch.device(name)
+    except RuntimeError as e:
+        raise UserError(f"--device {name!r} is not a torch device ({e})") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise UserError(f"--device {name}: no CUDA GPU is visible to torch here")
+    return str(device)
 
 
 def export(run_dir: Path, out: Path) -> Path:
@@ -71,9 +84,10 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="unclip-studio train", description=__doc__)
     parser.add_argument("stage", choices=STAGES + ("all", "export", "card"))
     parser.add_argument("--run", default="runs/default", help="checkpoint folder (resumes from it)")
-    parser.add_argument("--steps", type=int, help="steps for the stage (default: the recipe's)")
+    parser.add_argument("--steps", type=int, help="train the stage to this step (default: the recipe's segments)")
     parser.add_argument("--scenes", type=int, default=20000, help="rendered scenes for CLIP, prior and decoder")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu", help="train on this torch device (cpu, cuda, cuda:1 …)")
     parser.add_argument("--out", default=str(default_bundle_path()), help="export folder")
     parser.add_argument("--eval", help="card: the JSON written by `python main.py eval --out`")
     parser.add_argument("--notes", help="card: a Markdown file of remarks to include")
@@ -87,4 +101,4 @@ def main(argv: list[str]) -> None:
         return
     for stage in STAGES if args.stage == "all" else (args.stage,):
         print(f"== {stage}", file=sys.stderr)
-        run(stage, run_dir, args.steps, args.scenes, args.seed)
+        run(stage, run_dir, args.steps, args.scenes, args.seed, device_of(args.device))

@@ -11,6 +11,21 @@ import torch.nn.functional as F
 from .world import Scene, caption, render, sample_scene
 
 
+def to_unit(pixels: torch.Tensor) -> torch.Tensor:
+    """uint8 pixels [0, 255] → float32 in [-1, 1], same shape."""
+    return pixels.float() / 127.5 - 1
+
+
+def nchw(images: list[np.ndarray]) -> torch.Tensor:
+    """(H, W, 3) uint8 arrays → one (N, 3, H, W) uint8 tensor."""
+    return torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous()
+
+
+def rendered(scenes: list[Scene], size: int) -> torch.Tensor:
+    """Scenes rendered anti-aliased at `size` px: (N, 3, size, size) float32 in [-1, 1]."""
+    return to_unit(nchw([render(s, size) for s in scenes]))
+
+
 @dataclass
 class SceneSet:
     """N scenes with their renders at `size` px: (N, 3, size, size) uint8."""
@@ -24,7 +39,7 @@ class SceneSet:
 
     def images(self, index: torch.Tensor) -> torch.Tensor:
         """Renders in [-1, 1], float32 (B, 3, size, size)."""
-        return self.pixels[index].float() / 127.5 - 1
+        return to_unit(self.pixels[index])
 
 
 def scene_set(count: int, size: int, seed: int, cache: Path | None = None) -> SceneSet:
@@ -57,8 +72,7 @@ def upsampler_batch(rng: np.random.Generator, batch: int, out_size: int, crop: i
         window = (cx / cells, cy / cells, (cx + 1) / cells, (cy + 1) / cells)
         targets.append(render(scene, crop, window, supersample=2 if out_size > 256 else 4))
         lows.append(render(scene, crop // factor, window))
-    target = torch.from_numpy(np.stack(targets)).permute(0, 3, 1, 2).float() / 127.5 - 1
-    low = torch.from_numpy(np.stack(lows)).permute(0, 3, 1, 2).float() / 127.5 - 1
+    target, low = to_unit(nchw(targets)), to_unit(nchw(lows))
     sigma = float(rng.uniform(0, 0.6))
     if sigma > 0.05:
         k = torch.arange(-2, 3, dtype=torch.float32)

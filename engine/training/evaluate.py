@@ -26,6 +26,7 @@ from ..events import Finished
 from ..model import UnCLIP
 from ..pipeline import generate
 from ..requests import ImageVariation, Settings, TextToImage
+from .data import rendered
 from .probe import Probe, held_out_accuracy, read, train_probe
 from .world import COLORS, SHAPES, Scene, Thing, render
 
@@ -87,8 +88,7 @@ def frechet(a: torch.Tensor, b: torch.Tensor) -> float:
 def _render_embeddings(model: UnCLIP, scenes: list[Scene]) -> torch.Tensor:
     """Normalised CLIP z_i of each scene's render at CLIP's size (N, D)."""
     from .stages import clip_pixels
-    pixels = torch.from_numpy(np.stack([render(s, model.config.clip.image_size) for s in scenes]))
-    images = pixels.permute(0, 3, 1, 2).float() / 127.5 - 1  # (N, 3, H, W) in [-1, 1]
+    images = rendered(scenes, model.config.clip.image_size)  # (N, 3, H, W) in [-1, 1]
     return F.normalize(model.clip.encode_image(clip_pixels(model, images)), dim=-1)
 
 
@@ -135,7 +135,7 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500,
     requests = [TextToImage(prompt_of(sc), seeds=(seed + i,), settings=s) for i, sc in enumerate(scenes)]
     images = _images(model, requests, "single objects")
     table["single object, medium+large, 256 px"] = attribute_accuracy(probe, images, scenes)
-    renders = torch.from_numpy(np.stack([render(sc, 64) for sc in scenes])).permute(0, 3, 1, 2).float() / 127.5 - 1
+    renders = rendered(scenes, 64)
     with torch.no_grad():
         table["Fréchet distance (probe features) vs renders"] = frechet(
             probe.embed(F.interpolate(images, size=(64, 64), mode="area")), probe.embed(renders))

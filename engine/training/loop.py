@@ -57,12 +57,13 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
     params = [p for m in modules.values() for p in m.parameters()] + list(extra_params or [])
     for m in modules.values():
         m.train().requires_grad_(True)
+    device = params[0].device
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (
         1 + torch.cos(torch.tensor(torch.pi * min(s, steps) / steps)).item()) + 0.02)
     start, state = 0, None
     if ckpt.is_file():
-        state = torch.load(ckpt, weights_only=True)
+        state = torch.load(ckpt, weights_only=True, map_location=device)
         for key, m in modules.items():
             m.load_state_dict(state["modules"][key])
         for p, saved in zip(extra_params or [], state.get("extra", [])):
@@ -74,8 +75,7 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
     average = EMA(modules, ema) if ema is not None else None
     if average is not None and state is not None and "ema" in state:
         average.shadow = state["ema"]
-    device = next(iter(params)).device.type
-    autocast = torch.autocast(device, dtype=torch.bfloat16) if bf16 else nullcontext()
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else nullcontext()
     bar = tqdm(range(start, steps), desc=f"train {name}", file=sys.stderr, initial=start, total=steps)
     began, running = time.time(), None
     for step in bar:

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .data import nchw, to_unit
 from .world import BACKGROUNDS, COLORS, POSITIONS, SHAPES, Scene, render, sample_scene
 
 COLOR_NAMES = list(COLORS)
@@ -61,11 +62,7 @@ def targets(scenes: list[Scene]) -> dict[str, torch.Tensor]:
 
 def renders(scenes: list[Scene]) -> torch.Tensor:
     """(N, 3, 64, 64) uint8 anti-aliased renders."""
-    return torch.from_numpy(np.stack([render(s, SIZE) for s in scenes])).permute(0, 3, 1, 2).contiguous()
-
-
-def _float(pixels: torch.Tensor) -> torch.Tensor:
-    return pixels.float() / 127.5 - 1
+    return nchw([render(s, SIZE) for s in scenes])
 
 
 def loss(probe: Probe, x: torch.Tensor, y: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -98,7 +95,7 @@ def train_probe(steps: int, seed: int, batch_size: int = 64, scenes: int = 24_00
     probe.train()
     for _ in range(steps):
         idx = torch.randint(len(world), (batch_size,), generator=g)
-        value = loss(probe, _float(pixels[idx]), {k: v[idx] for k, v in y.items()})
+        value = loss(probe, to_unit(pixels[idx]), {k: v[idx] for k, v in y.items()})
         opt.zero_grad()
         value.backward()
         opt.step()
@@ -136,7 +133,7 @@ def held_out_accuracy(probe: Probe, seed: int, n: int = 500) -> dict[str, float]
     """Per-attribute accuracy on renders the probe never saw (single objects, and object pairs)."""
     rng = np.random.default_rng(seed + 10_000)
     singles = [sample_scene(rng, 1) for _ in range(n)]
-    seen = read(probe, _float(renders(singles)))
+    seen = read(probe, to_unit(renders(singles)))
     res = {
         "shape": np.mean([next(iter(v["pairs"]))[0] == s.things[0].shape for v, s in zip(seen, singles)]),
         "colour": np.mean([next(iter(v["pairs"]))[1] == s.things[0].color for v, s in zip(seen, singles)]),
@@ -145,7 +142,7 @@ def held_out_accuracy(probe: Probe, seed: int, n: int = 500) -> dict[str, float]
     }
     pairs = [sample_scene(rng, 3) for _ in range(n * 3)]
     pairs = [s for s in pairs if len(s.things) == 2][: n // 2]
-    seen2 = read(probe, _float(renders(pairs)), objects=2)
+    seen2 = read(probe, to_unit(renders(pairs)), objects=2)
     res["two objects (both pairs)"] = np.mean([v["pairs"] == {(t.shape, t.color) for t in s.things}
                                               for v, s in zip(seen2, pairs)])
     return {k: float(v) for k, v in res.items()}

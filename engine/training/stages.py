@@ -11,32 +11,32 @@ from torch import nn
 
 from ..diffusion.schedule import Schedule
 from ..model import UnCLIP
-from .data import SceneSet, upsampler_batch
+from .data import SceneSet, rendered, upsampler_batch
 from .loop import train
-from .world import caption, render, twin
+from .world import caption, twin
 
 
 def clip_pixels(model: UnCLIP, images: torch.Tensor) -> torch.Tensor:
     """Renders in [-1, 1] at CLIP's size → CLIP's normalised input."""
-    mean = torch.tensor(model.config.clip.mean).view(1, 3, 1, 1)
-    std = torch.tensor(model.config.clip.std).view(1, 3, 1, 1)
+    mean = torch.tensor(model.config.clip.mean, device=images.device).view(1, 3, 1, 1)
+    std = torch.tensor(model.config.clip.std, device=images.device).view(1, 3, 1, 1)
     return ((images + 1) / 2 - mean) / std
 
 
 @torch.no_grad()
 def image_embeddings(model: UnCLIP, data: SceneSet, batch: int = 256) -> torch.Tensor:
     """z_i of every render (N, D), from the (trained, frozen) CLIP image tower."""
-    out = [model.clip.encode_image(clip_pixels(model, data.images(torch.arange(i, min(i + batch, len(data.scenes))))))
-           for i in range(0, len(data.scenes), batch)]
+    pick = [torch.arange(i, min(i + batch, len(data.scenes))) for i in range(0, len(data.scenes), batch)]
+    out = [model.clip.encode_image(clip_pixels(model, data.images(i).to(model.device))) for i in pick]
     return torch.cat(out)
 
 
 def _noised(schedule: Schedule, x0: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """t ~ U{0..T-1}, eps ~ N(0, I), x_t = sqrt(a) x0 + sqrt(1 − a) eps, per sample."""
+    """t ~ U{0..T-1}, eps ~ N(0, I), x_t = sqrt(a) x0 + sqrt(1 − a) eps, per sample (drawn on the CPU)."""
     t = torch.randint(0, schedule.train_steps, (x0.shape[0],), generator=g)
-    eps = torch.randn(x0.shape, generator=g)
-    a = schedule.alphas_cumprod[t].float().view(-1, *([1] * (x0.dim() - 1)))
-    return t, eps, a.sqrt() * x0 + (1 - a).sqrt() * eps
+    eps = torch.randn(x0.shape, generator=g).to(x0.device)
+    a = schedule.alphas_cumprod[t].to(x0.device, torch.float32).view(-1, *([1] * (x0.dim() - 1)))
+    return t.to(x0.device), eps, a.sqrt() * x0 + (1 - a).sqrt() * eps
 
 
 def _captioned(model: UnCLIP, data: SceneSet, batch: int, drop: float, rng: np.random.Generator,
@@ -44,7 +44,7 @@ def _captioned(model: UnCLIP, data: SceneSet, batch: int, drop: float, rng: np.r
     """A random batch of scene indices and their caption encodings (empty caption with probability `drop`)."""
     idx = torch.randint(len(data.scenes), (batch,), generator=g)
     captions = ["" if rng.random() < drop else c for c in data.captions(idx, rng)]
-    with torch.no_grad(), torch.autocast("cpu", enabled=False):  # frozen CLIP stays float32, as at inference
+    with torch.no_grad(), torch.autocast(model.device.type, enabled=False):  # frozen CLIP stays float32
         return idx, model.clip.encode_text(captions)
 
 
@@ -55,7 +55,8 @@ def train_clip(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: 
     shape) and captioned in the same phrasing, so the towers must tell shapes apart, not just colours.
     """
     towers, tokenizer = model.clip.towers, model.clip.tokenizer
-    logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+    device = model.device
+    logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07), device=device))
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
 
     def step(_: int) -> torch.Tensor:
@@ -64,12 +65,11 @@ def train_clip(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: 
         twins = [twin(s, rng) for s in scenes]
         phrasing = rng.integers(2**32, size=len(scenes))
         captions = [caption(s, np.random.default_rng(k)) for s, k in zip(scenes + twins, [*phrasing, *phrasing])]
-        pixels = torch.from_numpy(np.stack([render(s, data.pixels.shape[-1]) for s in twins])).permute(0, 3, 1, 2)
-        images = torch.cat([data.images(idx), pixels.float() / 127.5 - 1])
+        images = torch.cat([data.images(idx), rendered(twins, data.pixels.shape[-1])]).to(device)
         z_i = F.normalize(towers.visual(clip_pixels(model, images)), dim=-1)
-        z_t = F.normalize(towers.text(tokenizer(captions))[0], dim=-1)
+        z_t = F.normalize(towers.text(tokenizer(captions).to(device))[0], dim=-1)
         logits = logit_scale.clamp(max=math.log(100)).exp() * z_i @ z_t.T
-        same = torch.tensor([[a == b for b in captions] for a in captions], dtype=torch.float32)
+        same = torch.tensor([[a == b for b in captions] for a in captions], dtype=torch.float32, device=device)
         target = same / same.sum(1, keepdim=True)
         return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
 
@@ -106,10 +106,10 @@ def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batc
 
     def step(_: int) -> torch.Tensor:
         idx, text = _captioned(model, data, batch, text_drop, rng, g)
-        drop = torch.rand(batch, generator=g) < embed_drop
+        drop = (torch.rand(batch, generator=g) < embed_drop).to(z_all.device)
         z_i = torch.where(drop[:, None], cond.null_image_embed.expand(batch, -1), z_all[idx])
         context, mask, time_term = cond(z_i, text.embed, text.states, text.mask)
-        x0 = data.images(idx)
+        x0 = data.images(idx).to(z_all.device)
         t, eps, x_t = _noised(schedule, x0, g)
         return F.mse_loss(unet(x_t, t, time_term, context, mask), process.target(x0, eps, t))
 
@@ -124,7 +124,7 @@ def train_upsampler(model: UnCLIP, index: int, steps: int, run_dir: Path, batch:
     rng, g = np.random.default_rng(seed + index), torch.Generator().manual_seed(seed + index)
 
     def step(_: int) -> torch.Tensor:
-        target, low = upsampler_batch(rng, batch, cfg.size)
+        target, low = (x.to(unet.conv_in.weight.device) for x in upsampler_batch(rng, batch, cfg.size))
         t, eps, x_t = _noised(schedule, target, g)
         return F.mse_loss(unet(torch.cat([x_t, low], 1), t), process.target(target, eps, t))
 

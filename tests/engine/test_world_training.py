@@ -1,8 +1,12 @@
 """The procedural world and a smoke run of every trainer (the full training is a command, not a test)."""
+import json
+
 import numpy as np
+import pytest
 import torch
 
 from engine import Settings, TextToImage, load_bundle, run
+from engine.errors import UserError
 from engine.training.evaluate import evaluate, markdown
 from engine.training.command import export, main as train_main
 from engine.training.world import (COLORS, POSITIONS, SHAPES, SIZES, Scene, Thing, caption, render, sample_scene,
@@ -94,6 +98,7 @@ def test_smoke_training_checkpoints_resumes_and_exports(tmp_path):
 
 def test_probe_reads_slots_and_is_cached(tmp_path):
     from engine.training.probe import read, renders, targets, train_probe
+    from engine.training.data import to_unit
     probe = train_probe(2, 0, batch_size=4, scenes=8, cache=tmp_path)
     again = train_probe(2, 0, batch_size=4, scenes=8, cache=tmp_path)
     assert all(torch.equal(a, b) for a, b in zip(probe.state_dict().values(), again.state_dict().values()))
@@ -101,5 +106,22 @@ def test_probe_reads_slots_and_is_cached(tmp_path):
                   ("white", "black"))
     y = targets([scene])
     assert y["slot_shape"][0].tolist().count(8) == 7 and y["slot_color"][0].tolist().count(-100) == 7
-    seen = read(probe, renders([scene]).float() / 127.5 - 1, objects=2)
+    seen = read(probe, to_unit(renders([scene])), objects=2)
     assert len(seen[0]["pairs"]) <= 2 and seen[0]["bg_kind"] in ("solid", "gradient", "stripes", "dots")
+
+
+def test_recipe_segments_resume_with_a_warm_restart(tmp_path, monkeypatch):
+    from engine.training import command
+    monkeypatch.setitem(command.STEPS, "prior", (2, 4))  # cosine to 2, then a fresh cosine to 4 from there
+    train_main(["prior", "--scenes", "16", "--run", str(tmp_path)])
+    logged = [json.loads(line)["step"] for line in (tmp_path / "prior.log.jsonl").read_text().splitlines()]
+    assert logged == [2, 4] and torch.load(tmp_path / "prior.pt", weights_only=True)["step"] == 4
+
+
+def test_training_device_errors_are_one_line(tmp_path):
+    with pytest.raises(UserError, match="not a torch device"):
+        train_main(["prior", "--device", "gpu9", "--run", str(tmp_path)])
+    if not torch.cuda.is_available():
+        with pytest.raises(UserError, match="no CUDA GPU"):
+            train_main(["prior", "--device", "cuda", "--run", str(tmp_path)])
+    assert not list(tmp_path.iterdir())  # nothing was started
