@@ -79,6 +79,8 @@ upsamplers {", ".join(str(u.steps) for u in model.config.upsamplers)} steps; def
 ```
 python main.py train all --run runs/default     # resumable: run it again to continue
 python main.py train all --run runs/gpu --device cuda  # the same recipe on a GPU
+python main.py train decoder --run runs/more --init default --device cuda --batch 64 --steps 20000
+                                                # train one stage on from this bundle (export with --init too)
 python main.py train export --run runs/default  # writes this folder (fp16)
 ```
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -20,9 +21,9 @@ STAGES = ("clip", "prior", "decoder", "upsampler0", "upsampler1")
 STEPS = {"clip": (3000, 4500), "prior": (2500,), "decoder": (9000, 15000), "upsampler0": (900,), "upsampler1": (500,)}
 
 
-def trained_model(run_dir: Path) -> UnCLIP:
-    """The default bundle with every stage trained so far (random weights elsewhere)."""
-    model = UnCLIP.random(DEFAULT_BUNDLE, seed=0)
+def trained_model(run_dir: Path, init: str | None = None) -> UnCLIP:
+    """The default bundle with every stage trained so far; other stages random, or from the bundle `init`."""
+    model = UnCLIP.random(DEFAULT_BUNDLE, seed=0) if init is None else initial_bundle(init)
     parts = {"clip": {"clip": model.clip.towers}, "prior": {"prior": model.prior},
              "decoder": {"decoder": model.decoder, "conditioning": model.conditioning},
              **{f"upsampler{i}": {"unet": u.first} for i, u in enumerate(model.upsamplers)}}
@@ -36,16 +37,28 @@ def trained_model(run_dir: Path) -> UnCLIP:
     return model.eval()
 
 
-def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, device: str = "cpu") -> None:
+def initial_bundle(spec: str) -> UnCLIP:
+    """A bundle of the recipe's shape to start from (float32, CPU), or a one-line error."""
+    from ..bundles import load_bundle
+    model = load_bundle(spec)
+    if replace(model.config, name=DEFAULT_BUNDLE.name) != DEFAULT_BUNDLE:
+        raise UserError(f"--init {spec}: its networks are not the shape of the default recipe "
+                        "(engine/training/recipe.py), so its weights cannot seed this training")
+    return model
+
+
+def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, device: str = "cpu",
+        init: str | None = None, batch: int | None = None) -> None:
     """Train one stage through its schedule segments (earlier stages' checkpoints are loaded first)."""
+    sized = {} if batch is None else {"batch": batch}
     for n in (steps,) if steps is not None else STEPS[stage]:
         torch.manual_seed(seed)
-        model = trained_model(run_dir).to(device)
+        model = trained_model(run_dir, init).to(device)
         if stage.startswith("upsampler"):
-            train_upsampler(model, int(stage[-1]), n, run_dir)
+            train_upsampler(model, int(stage[-1]), n, run_dir, **sized)
             continue
         data = scene_set(scenes, DEFAULT_BUNDLE.decoder.size, seed, cache=run_dir)
-        {"clip": train_clip, "prior": train_prior, "decoder": train_decoder}[stage](model, data, n, run_dir)
+        {"clip": train_clip, "prior": train_prior, "decoder": train_decoder}[stage](model, data, n, run_dir, **sized)
 
 
 def device_of(name: str) -> str:
@@ -59,12 +72,12 @@ def device_of(name: str) -> str:
     return str(device)
 
 
-def export(run_dir: Path, out: Path) -> Path:
-    """Write the trained stages as the embedded bundle (fp16 safetensors)."""
+def export(run_dir: Path, out: Path, init: str | None = None) -> Path:
+    """Write the trained stages (the rest from `init`) as the embedded bundle (fp16 safetensors)."""
     missing = [s for s in STAGES if not (run_dir / f"{s}.pt").is_file()]
-    if missing:
+    if missing and init is None:
         raise UserError(f"cannot export: stages not trained yet: {', '.join(missing)} (in {run_dir})")
-    return save_bundle(trained_model(run_dir), out, dtype=torch.float16)
+    return save_bundle(trained_model(run_dir, init), out, dtype=torch.float16)
 
 
 def card(run_dir: Path, folder: Path, eval_json: Path, notes: Path | None) -> Path:
@@ -88,17 +101,21 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--scenes", type=int, default=20000, help="rendered scenes for CLIP, prior and decoder")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu", help="train on this torch device (cpu, cuda, cuda:1 …)")
+    parser.add_argument("--init", help="start from this bundle's weights (e.g. default) where --run has no checkpoint")
+    parser.add_argument("--batch", type=int, help="batch size for the stage (default: the recipe's)")
     parser.add_argument("--out", default=str(default_bundle_path()), help="export folder")
     parser.add_argument("--eval", help="card: the JSON written by `python main.py eval --out`")
     parser.add_argument("--notes", help="card: a Markdown file of remarks to include")
     args = parser.parse_args(argv)
+    if args.batch is not None and args.batch < 2:
+        raise UserError(f"--batch must be at least 2 (CLIP pairs each scene with a changed twin), got {args.batch}")
     run_dir = Path(args.run)
     if args.stage == "export":
-        print(export(run_dir, Path(args.out)))
+        print(export(run_dir, Path(args.out), args.init))
         return
     if args.stage == "card":
         print(card(run_dir, Path(args.out), Path(args.eval), Path(args.notes) if args.notes else None))
         return
     for stage in STAGES if args.stage == "all" else (args.stage,):
         print(f"== {stage}", file=sys.stderr)
-        run(stage, run_dir, args.steps, args.scenes, args.seed, device_of(args.device))
+        run(stage, run_dir, args.steps, args.scenes, args.seed, device_of(args.device), args.init, args.batch)

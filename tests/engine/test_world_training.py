@@ -8,7 +8,7 @@ import torch
 from engine import Settings, TextToImage, load_bundle, run
 from engine.errors import UserError
 from engine.training.evaluate import evaluate, markdown
-from engine.training.command import export, main as train_main
+from engine.training.command import export, main as train_main, trained_model
 from engine.training.world import (COLORS, POSITIONS, SHAPES, SIZES, Scene, Thing, caption, render, sample_scene,
                                    twin)
 
@@ -82,6 +82,18 @@ def test_smoke_training_checkpoints_resumes_and_exports(tmp_path):
     assert lines and '"loss"' in lines[-1]
     bundle = export(run_dir, tmp_path / "bundle")
     assert sum(p.stat().st_size for p in bundle.rglob("*.safetensors")) < 40e6
+
+    # retrain one stage against a shipped bundle: the rest comes from it, and so does the stage's start
+    again = tmp_path / "again"
+    train_main(["decoder", "--steps", "1", "--batch", "2", "--scenes", "16", "--run", str(again), "--init", str(bundle)])
+    assert [p.name for p in again.glob("*.pt")] == ["decoder.pt"]
+    shipped, seeded = load_bundle(str(bundle)), trained_model(again, str(bundle))
+    assert all(torch.equal(a, b) for a, b in zip(shipped.clip.towers.state_dict().values(),
+                                                 seeded.clip.towers.state_dict().values()))
+    assert not torch.equal(shipped.decoder.conv_in.weight, seeded.decoder.conv_in.weight)  # one step taken
+    load_bundle(str(export(again, tmp_path / "bundle2", str(bundle))))
+    with pytest.raises(UserError, match="cannot export"):
+        export(again, tmp_path / "bundle3")
     model = load_bundle(str(bundle))
     image = run(model, TextToImage("a large red circle on a blue background", seeds=(3,)))[0]
     assert image.image.shape == (256, 256, 3)  # the bundle's default size, not its largest stage
@@ -118,10 +130,14 @@ def test_recipe_segments_resume_with_a_warm_restart(tmp_path, monkeypatch):
     assert logged == [2, 4] and torch.load(tmp_path / "prior.pt", weights_only=True)["step"] == 4
 
 
-def test_training_device_errors_are_one_line(tmp_path):
+def test_training_option_errors_are_one_line(tmp_path, tiny_bundle):
     with pytest.raises(UserError, match="not a torch device"):
         train_main(["prior", "--device", "gpu9", "--run", str(tmp_path)])
     if not torch.cuda.is_available():
         with pytest.raises(UserError, match="no CUDA GPU"):
             train_main(["prior", "--device", "cuda", "--run", str(tmp_path)])
+    with pytest.raises(UserError, match="--batch must be at least 2"):
+        train_main(["prior", "--batch", "1", "--run", str(tmp_path)])
+    with pytest.raises(UserError, match="not the shape of the default recipe"):
+        train_main(["prior", "--init", str(tiny_bundle), "--run", str(tmp_path)])
     assert not list(tmp_path.iterdir())  # nothing was started
