@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from ..bundles import default_bundle_path, save_bundle
+from ..bundles import default_bundle_path, load_bundle, save_bundle
 from ..errors import UserError
 from ..model import UnCLIP
 from .data import scene_set
@@ -39,7 +39,6 @@ def trained_model(run_dir: Path, init: str | None = None) -> UnCLIP:
 
 def initial_bundle(spec: str) -> UnCLIP:
     """A bundle of the recipe's shape to start from (float32, CPU), or a one-line error."""
-    from ..bundles import load_bundle
     model = load_bundle(spec)
     if replace(model.config, name=DEFAULT_BUNDLE.name) != DEFAULT_BUNDLE:
         raise UserError(f"--init {spec}: its networks are not the shape of the default recipe "
@@ -84,7 +83,6 @@ def card(run_dir: Path, folder: Path, eval_json: Path, notes: Path | None) -> Pa
     """Pictures and README.md for an exported bundle, from its training logs and eval table."""
     import json
 
-    from ..bundles import load_bundle
     from .card import pictures, training_times, write_card
     from .evaluate import markdown
     model = load_bundle(str(folder))
