@@ -106,10 +106,10 @@ def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batc
 
     def step(_: int) -> torch.Tensor:
         idx, text = _captioned(model, data, batch, text_drop, rng, g)
-        drop = (torch.rand(batch, generator=g) < embed_drop).to(z_all.device)
+        drop = (torch.rand(batch, generator=g) < embed_drop).to(model.device)
         z_i = torch.where(drop[:, None], cond.null_image_embed.expand(batch, -1), z_all[idx])
         context, mask, time_term = cond(z_i, text.embed, text.states, text.mask)
-        x0 = data.images(idx).to(z_all.device)
+        x0 = data.images(idx).to(model.device)
         t, eps, x_t = _noised(schedule, x0, g)
         return F.mse_loss(unet(x_t, t, time_term, context, mask), process.target(x0, eps, t))
 
@@ -124,7 +124,7 @@ def train_upsampler(model: UnCLIP, index: int, steps: int, run_dir: Path, batch:
     rng, g = np.random.default_rng(seed + index), torch.Generator().manual_seed(seed + index)
 
     def step(_: int) -> torch.Tensor:
-        target, low = (x.to(unet.conv_in.weight.device) for x in upsampler_batch(rng, batch, cfg.size))
+        target, low = (x.to(model.device) for x in upsampler_batch(rng, batch, cfg.size))
         t, eps, x_t = _noised(schedule, target, g)
         return F.mse_loss(unet(torch.cat([x_t, low], 1), t), process.target(target, eps, t))
 
