@@ -4,8 +4,9 @@ Reproducible from a seed. Reports probe accuracy on held-out renders, then for t
 shape / colour / background accuracy on single-object prompts (medium+large, and small apart),
 attribute binding on two-object prompts with and without the paper's two-sample prior trick,
 variation consistency and diversity, CLIP retrieval top-1 and shape zero-shot (where shape is
-lost: CLIP, prior or decoder), a Fréchet distance in probe features,
-and single-object accuracy at every stage size.
+lost: CLIP, prior or decoder), the decoder alone from each render's own embedding and whether
+its shapes follow its conditioning at all, a Fréchet distance in probe features, and single-object
+accuracy at every stage size.
 """
 from __future__ import annotations
 
@@ -25,9 +26,11 @@ from ..bundles import load_bundle
 from ..events import Finished
 from ..model import UnCLIP
 from ..pipeline import generate
-from ..requests import ImageVariation, Settings, TextToImage
+from ..requests import EmbeddingToImage, ImageVariation, Settings, TextToImage
+from ..stages.decoder import decoder_fn
 from .data import rendered
 from .probe import Probe, held_out_accuracy, read, train_probe
+from .stages import clip_pixels
 from .world import COLORS, SHAPES, Scene, Thing, render
 
 COLOR_NAMES = list(COLORS)
@@ -61,6 +64,11 @@ def prompt_of(scene: Scene) -> str:
     return f"a {t.size} {t.color} {t.shape} on {'an' if scene.colors[0][0] in 'aeiou' else 'a'} {scene.colors[0]} background"
 
 
+def with_shape(scene: Scene, shape: str) -> Scene:
+    """A single-object scene with its object's shape changed, all else kept."""
+    return replace(scene, things=(replace(scene.things[0], shape=shape),))
+
+
 def attribute_accuracy(probe: Probe, images: torch.Tensor, scenes: list[Scene]) -> dict[str, float]:
     seen = read(probe, images)
     return {
@@ -87,7 +95,6 @@ def frechet(a: torch.Tensor, b: torch.Tensor) -> float:
 @torch.no_grad()
 def _render_embeddings(model: UnCLIP, scenes: list[Scene]) -> torch.Tensor:
     """Normalised CLIP z_i of each scene's render at CLIP's size (N, D)."""
-    from .stages import clip_pixels
     images = rendered(scenes, model.config.clip.image_size)  # (N, 3, H, W) in [-1, 1]
     return F.normalize(model.clip.encode_image(clip_pixels(model, images)), dim=-1)
 
@@ -109,10 +116,39 @@ def retrieval_top1(model: UnCLIP, rng: np.random.Generator, n: int) -> float:
 def shape_zero_shot(model: UnCLIP, rng: np.random.Generator, n: int) -> float:
     """CLIP alone: how often a render's z_i is closest to its own caption among the 8 that differ only in shape."""
     scenes = single_object_prompts(rng, n, ("medium", "large"))
-    options = [prompt_of(replace(sc, things=(replace(sc.things[0], shape=shape),))) for sc in scenes for shape in SHAPES]
+    options = [prompt_of(with_shape(sc, shape)) for sc in scenes for shape in SHAPES]
     z_t = _text_embeddings(model, options).view(len(scenes), len(SHAPES), -1)  # (N, 8, D)
     best = torch.einsum("nkd,nd->nk", z_t, _render_embeddings(model, scenes)).argmax(1)
     return float(np.mean([SHAPES[int(k)] == sc.things[0].shape for k, sc in zip(best, scenes)]))
+
+
+def decoder_alone(model: UnCLIP, probe: Probe, scenes: list[Scene], seed: int, s: Settings) -> dict[str, float]:
+    """The decoder without the prior: each render's own z_i and caption → an image at the decoder's size."""
+    with torch.no_grad():
+        z_i = model.clip.encode_image(clip_pixels(model, rendered(scenes, model.config.clip.image_size)))  # (N, D)
+    requests = [EmbeddingToImage(z, seeds=(seed + i,), settings=s, prompt=prompt_of(sc))
+                for i, (z, sc) in enumerate(zip(z_i, scenes))]
+    return attribute_accuracy(probe, _images(model, requests, "decoder alone"), scenes)
+
+
+@torch.no_grad()
+def shape_follows(model: UnCLIP, probe: Probe, scenes: list[Scene], rng: np.random.Generator,
+                  t: int = 800) -> dict[str, float]:
+    """x0 predicted in one step from each render noised to t, conditioned on a twin of another shape
+    (its z_i and caption): how often the probe reads the twin's shape (the conditioning) or the render's
+    (what the noisy image still shows). Chance is 1 in 8."""
+    twins = [with_shape(sc, str(rng.choice([k for k in SHAPES if k != sc.things[0].shape]))) for sc in scenes]
+    z_i = model.clip.encode_image(clip_pixels(model, rendered(twins, model.config.clip.image_size)))
+    fn = decoder_fn(model.decoder, model.conditioning, z_i, model.clip.encode_text([prompt_of(w) for w in twins]),
+                    None, 1.0)
+    process = model.process("decoder")
+    x_0 = rendered(scenes, model.config.decoder.size).to(model.device)  # (N, 3, 64, 64) in [-1, 1]
+    noise = torch.randn(x_0.shape, generator=torch.Generator().manual_seed(int(rng.integers(2**31))))
+    x_t = process.schedule.q_sample(x_0, t, noise.to(x_0.device))
+    out, _ = process.split(fn(x_t, t).float(), x_t)
+    seen = [next(iter(v["pairs"]))[0] for v in read(probe, process.pred_x0(x_t, t, out).cpu())]
+    return {"conditioning's shape": float(np.mean([k == w.things[0].shape for k, w in zip(seen, twins)])),
+            "noisy image's shape": float(np.mean([k == sc.things[0].shape for k, sc in zip(seen, scenes)]))}
 
 
 def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500, top_n: int = 8,
@@ -174,6 +210,12 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500,
     table[f"CLIP retrieval top-1 ({captions} held-out captions)"] = retrieval_top1(model, rng, captions)
     table[f"CLIP shape zero-shot, medium+large (1 of 8 captions, {captions} renders)"] = shape_zero_shot(
         model, rng, captions)
+
+    decoder_size = replace(base, size=model.config.decoder.size)
+    table[f"decoder alone, render's own z_i and caption, {decoder_size.size} px"] = decoder_alone(
+        model, probe, scenes, seed, decoder_size)
+    table["decoder's shape follows its conditioning (one step at t = 800, shape-swapped twin)"] = shape_follows(
+        model, probe, scenes, rng)
 
     per_size = {}
     subset = scenes[:top_n]

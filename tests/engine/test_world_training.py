@@ -106,6 +106,9 @@ def test_smoke_training_checkpoints_resumes_and_exports(tmp_path):
     assert set(table["single object by size (1 prompts, same seeds)"]) == {"64 px", "256 px", "1024 px"}
     assert "| CLIP retrieval top-1 (10 held-out captions) |" in markdown(table)
     assert 0 <= table["CLIP shape zero-shot, medium+large (1 of 8 captions, 10 renders)"] <= 1
+    assert set(table["decoder alone, render's own z_i and caption, 64 px"]) == {"shape", "colour", "background"}
+    follows = table["decoder's shape follows its conditioning (one step at t = 800, shape-swapped twin)"]
+    assert follows["conditioning's shape"] + follows["noisy image's shape"] <= 1  # the twin's shape is another
 
 
 def test_probe_reads_slots_and_is_cached(tmp_path):
