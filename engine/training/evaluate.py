@@ -93,10 +93,15 @@ def frechet(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 @torch.no_grad()
-def _render_embeddings(model: UnCLIP, scenes: list[Scene]) -> torch.Tensor:
-    """Normalised CLIP z_i of each scene's render at CLIP's size (N, D)."""
+def _render_z_i(model: UnCLIP, scenes: list[Scene]) -> torch.Tensor:
+    """CLIP z_i of each scene's render at CLIP's size (N, D), unnormalised as the decoder takes it."""
     images = rendered(scenes, model.config.clip.image_size)  # (N, 3, H, W) in [-1, 1]
-    return F.normalize(model.clip.encode_image(clip_pixels(model, images)), dim=-1)
+    return model.clip.encode_image(clip_pixels(model, images))
+
+
+def _render_embeddings(model: UnCLIP, scenes: list[Scene]) -> torch.Tensor:
+    """Normalised CLIP z_i of each scene's render (N, D)."""
+    return F.normalize(_render_z_i(model, scenes), dim=-1)
 
 
 @torch.no_grad()
@@ -124,10 +129,8 @@ def shape_zero_shot(model: UnCLIP, rng: np.random.Generator, n: int) -> float:
 
 def decoder_alone(model: UnCLIP, probe: Probe, scenes: list[Scene], seed: int, s: Settings) -> dict[str, float]:
     """The decoder without the prior: each render's own z_i and caption → an image at the decoder's size."""
-    with torch.no_grad():
-        z_i = model.clip.encode_image(clip_pixels(model, rendered(scenes, model.config.clip.image_size)))  # (N, D)
     requests = [EmbeddingToImage(z, seeds=(seed + i,), settings=s, prompt=prompt_of(sc))
-                for i, (z, sc) in enumerate(zip(z_i, scenes))]
+                for i, (z, sc) in enumerate(zip(_render_z_i(model, scenes), scenes))]
     return attribute_accuracy(probe, _images(model, requests, "decoder alone"), scenes)
 
 
@@ -138,9 +141,8 @@ def shape_follows(model: UnCLIP, probe: Probe, scenes: list[Scene], rng: np.rand
     (its z_i and caption): how often the probe reads the twin's shape (the conditioning) or the render's
     (what the noisy image still shows). Chance is 1 in 8."""
     twins = [with_shape(sc, str(rng.choice([k for k in SHAPES if k != sc.things[0].shape]))) for sc in scenes]
-    z_i = model.clip.encode_image(clip_pixels(model, rendered(twins, model.config.clip.image_size)))
-    fn = decoder_fn(model.decoder, model.conditioning, z_i, model.clip.encode_text([prompt_of(w) for w in twins]),
-                    None, 1.0)
+    fn = decoder_fn(model.decoder, model.conditioning, _render_z_i(model, twins),
+                    model.clip.encode_text([prompt_of(w) for w in twins]), None, 1.0)
     process = model.process("decoder")
     x_0 = rendered(scenes, model.config.decoder.size).to(model.device)  # (N, 3, 64, 64) in [-1, 1]
     noise = torch.randn(x_0.shape, generator=torch.Generator().manual_seed(int(rng.integers(2**31))))
