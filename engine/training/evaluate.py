@@ -213,9 +213,9 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500,
     table[f"CLIP shape zero-shot, medium+large (1 of 8 captions, {captions} renders)"] = shape_zero_shot(
         model, rng, captions)
 
-    decoder_size = replace(base, size=model.config.decoder.size)
-    table[f"decoder alone, render's own z_i and caption, {decoder_size.size} px"] = decoder_alone(
-        model, probe, scenes, seed, decoder_size)
+    at_decoder = replace(base, size=model.config.decoder.size)
+    table[f"decoder alone, render's own z_i and caption, {at_decoder.size} px"] = decoder_alone(
+        model, probe, scenes, seed, at_decoder)
     table["decoder's shape follows its conditioning (one step at t = 800, shape-swapped twin)"] = shape_follows(
         model, probe, scenes, rng)
 
