@@ -61,9 +61,7 @@ class Process:
             return eps
         if self.config.prediction == "sample":
             return x_0
-        # index on t's device: no device→host copy of t per training step on a GPU
-        a = self.schedule.alphas_cumprod.to(t.device, torch.float32)[t].to(x_0.device)
-        a = a.view(-1, *([1] * (x_0.dim() - 1)))
+        a = self.schedule.alpha_bars(t, x_0)
         return a.sqrt() * eps - (1 - a).sqrt() * x_0
 
     def eps(self, x_t: torch.Tensor, t: int, x0: torch.Tensor) -> torch.Tensor:

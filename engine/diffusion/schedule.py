@@ -71,6 +71,14 @@ class Schedule:
         """alpha_bar_t, with alpha_bar_{-1} = 1 (the clean image)."""
         return 1.0 if t < 0 else float(self.alphas_cumprod[t])
 
+    def alpha_bars(self, t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        """alpha_bar at per-sample timesteps t (B,), float32, shaped (B, 1, …) to broadcast over `like`.
+
+        Indexed on t's device, so a batch of timesteps on a GPU is never copied back to the host.
+        """
+        a = self.alphas_cumprod.to(t.device, torch.float32)[t].to(like.device)
+        return a.view(-1, *([1] * (like.dim() - 1)))
+
     def q_sample(self, x_0: torch.Tensor, t: int, eps: torch.Tensor) -> torch.Tensor:
         """Forward process q(x_t | x_0) = N(sqrt(a) x_0, (1 - a) I)."""
         a = self.alpha_bar(t)

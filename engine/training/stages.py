@@ -35,7 +35,7 @@ def _noised(schedule: Schedule, x0: torch.Tensor, g: torch.Generator) -> tuple[t
     """t ~ U{0..T-1}, eps ~ N(0, I), x_t = sqrt(a) x0 + sqrt(1 − a) eps, per sample (drawn on the CPU)."""
     t = torch.randint(0, schedule.train_steps, (x0.shape[0],), generator=g)
     eps = torch.randn(x0.shape, generator=g).to(x0.device)
-    a = schedule.alphas_cumprod[t].to(x0.device, torch.float32).view(-1, *([1] * (x0.dim() - 1)))
+    a = schedule.alpha_bars(t, x0)
     return t.to(x0.device), eps, a.sqrt() * x0 + (1 - a).sqrt() * eps
 
 
