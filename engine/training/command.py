@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -16,9 +16,23 @@ from .recipe import DEFAULT_BUNDLE
 from .stages import train_clip, train_decoder, train_prior, train_upsampler
 
 STAGES = ("clip", "prior", "decoder", "upsampler0", "upsampler1")
-# Each stage's schedule as the shipped bundle was trained: one cosine decay to each step count in turn,
-# every segment resuming the last one's checkpoint (a warm restart of the learning rate).
-STEPS = {"clip": (3000, 4500), "prior": (2500,), "decoder": (9000, 15000), "upsampler0": (900,), "upsampler1": (500,)}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Train on to step `until` on `world`'s scenes, at `size` px (None: the stage's own size)."""
+
+    until: int
+    world: str = "full"
+    size: int | None = None
+
+
+# Each stage's schedule as the shipped bundle was trained: one cosine decay to each segment's step count in
+# turn, every segment resuming the last one's checkpoint (a warm restart of the learning rate). The decoder
+# is a curriculum: single centred objects at 32 px first (it learns shapes there), then the world at 64 px.
+STEPS = {"clip": (Segment(3000), Segment(4500)), "prior": (Segment(2500),),
+         "decoder": (Segment(6000, "centred", 32), Segment(19000)),
+         "upsampler0": (Segment(900),), "upsampler1": (Segment(500),)}
 
 
 def trained_model(run_dir: Path, init: str | None = None) -> UnCLIP:
@@ -50,14 +64,17 @@ def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, de
         init: str | None = None, batch: int | None = None) -> None:
     """Train one stage through its schedule segments (earlier stages' checkpoints are loaded first)."""
     sized = {} if batch is None else {"batch": batch}
-    for n in (steps,) if steps is not None else STEPS[stage]:
+    for segment in (Segment(steps),) if steps is not None else STEPS[stage]:
         torch.manual_seed(seed)
         model = trained_model(run_dir, init).to(device)
         if stage.startswith("upsampler"):
-            train_upsampler(model, int(stage[-1]), n, run_dir, **sized)
+            train_upsampler(model, int(stage[-1]), segment.until, run_dir, **sized)
             continue
-        data = scene_set(scenes, DEFAULT_BUNDLE.decoder.size, seed, cache=run_dir)
-        {"clip": train_clip, "prior": train_prior, "decoder": train_decoder}[stage](model, data, n, run_dir, **sized)
+        data = scene_set(scenes, DEFAULT_BUNDLE.decoder.size, seed, cache=run_dir, world=segment.world)
+        if stage == "decoder":
+            train_decoder(model, data, segment.until, run_dir, size=segment.size, **sized)
+            continue
+        {"clip": train_clip, "prior": train_prior}[stage](model, data, segment.until, run_dir, **sized)
 
 
 def device_of(name: str) -> str:

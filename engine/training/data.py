@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .world import Scene, caption, render, sample_scene
+from .world import Scene, caption, centred_scenes, render, sample_scene
 
 
 def to_unit(pixels: torch.Tensor) -> torch.Tensor:
@@ -42,11 +42,14 @@ class SceneSet:
         return to_unit(self.pixels[index])
 
 
-def scene_set(count: int, size: int, seed: int, cache: Path | None = None) -> SceneSet:
-    """`count` scenes from `seed`, rendered anti-aliased; cached as .npy beside the checkpoints."""
-    rng = np.random.default_rng(seed)
-    scenes = [sample_scene(rng) for _ in range(count)]
-    path = cache / f"scenes-{seed}-{count}-{size}.npy" if cache else None
+def scene_set(count: int, size: int, seed: int, cache: Path | None = None, world: str = "full") -> SceneSet:
+    """`count` scenes from `seed` (world "centred": all of its scenes), rendered anti-aliased; cached as .npy."""
+    if world == "centred":
+        scenes, name = centred_scenes(), "centred"
+    else:
+        rng = np.random.default_rng(seed)
+        scenes, name = [sample_scene(rng) for _ in range(count)], f"scenes-{seed}-{count}"
+    path = cache / f"{name}-{size}.npy" if cache else None
     if path is not None and path.is_file():
         pixels = np.load(path)
     else:

@@ -96,8 +96,12 @@ def train_prior(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch:
 
 
 def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 16, seed: int = 2,
-                  embed_drop: float = 0.1, text_drop: float = 0.5) -> None:
-    """64 px decoder; z_i dropped 10% (learned null) and captions 50%, as the paper."""
+                  embed_drop: float = 0.1, text_drop: float = 0.5, size: int | None = None) -> None:
+    """The decoder; z_i dropped 10% (learned null) and captions 50%, as the paper.
+
+    `size`: train on the renders box-filtered down to this many px (the UNet is fully convolutional,
+    so the same network learns shapes at 32 px for a third of the cost); z_i always reads the full renders.
+    """
     z_all = image_embeddings(model, data)
     unet, cond = model.decoder, model.conditioning
     process = model.process("decoder")
@@ -109,7 +113,9 @@ def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batc
         drop = (torch.rand(batch, generator=g) < embed_drop).to(model.device)
         z_i = torch.where(drop[:, None], cond.null_image_embed.expand(batch, -1), z_all[idx])
         context, mask, time_term = cond(z_i, text.embed, text.states, text.mask)
-        x0 = data.images(idx).to(model.device)
+        x0 = data.images(idx).to(model.device)  # (B, 3, S, S) in [-1, 1]
+        if size is not None and size != x0.shape[-1]:
+            x0 = F.avg_pool2d(x0, x0.shape[-1] // size)
         t, eps, x_t = _noised(schedule, x0, g)
         return F.mse_loss(unet(x_t, t, time_term, context, mask), process.target(x0, eps, t))
 

@@ -56,6 +56,15 @@ def sample_scene(rng: np.random.Generator, max_things: int = 3) -> Scene:
     return Scene(tuple(things), kind, (str(bg[0]), str(bg[1])))
 
 
+def centred_scenes() -> list[Scene]:
+    """Every scene of one medium or large object at the centre on a solid background (1,440 scenes)."""
+    return [Scene((Thing(shape, color, size, "centre"),), "solid", (bg, "white"))
+            for shape in SHAPES for color in COLORS for size in ("medium", "large") for bg in COLORS if bg != color]
+
+
+WORLDS = ("full", "centred")  # the decoder's curriculum: centred single objects first, then the whole world
+
+
 def _a(word: str) -> str:
     """The indefinite article for the word that follows."""
     return "an" if word[0] in "aeiou" else "a"

@@ -9,8 +9,8 @@ from engine import Settings, TextToImage, load_bundle, run
 from engine.errors import UserError
 from engine.training.evaluate import evaluate, markdown
 from engine.training.command import export, main as train_main, trained_model
-from engine.training.world import (COLORS, POSITIONS, SHAPES, SIZES, Scene, Thing, caption, render, sample_scene,
-                                   twin)
+from engine.training.world import (COLORS, POSITIONS, SHAPES, SIZES, Scene, Thing, caption, centred_scenes, render,
+                                   sample_scene, twin)
 
 
 def test_world_is_deterministic_and_varied():
@@ -127,10 +127,32 @@ def test_probe_reads_slots_and_is_cached(tmp_path):
 
 def test_recipe_segments_resume_with_a_warm_restart(tmp_path, monkeypatch):
     from engine.training import command
-    monkeypatch.setitem(command.STEPS, "prior", (2, 4))  # cosine to 2, then a fresh cosine to 4 from there
+    # cosine to 2, then a fresh cosine to 4 from there
+    monkeypatch.setitem(command.STEPS, "prior", (command.Segment(2), command.Segment(4)))
     train_main(["prior", "--scenes", "16", "--run", str(tmp_path)])
     logged = [json.loads(line)["step"] for line in (tmp_path / "prior.log.jsonl").read_text().splitlines()]
     assert logged == [2, 4] and torch.load(tmp_path / "prior.pt", weights_only=True)["step"] == 4
+
+
+def test_centred_world_is_every_single_centred_object_on_a_plain_background():
+    scenes = centred_scenes()
+    assert len(scenes) == len(set(scenes)) == len(SHAPES) * len(COLORS) * (len(COLORS) - 1) * 2
+    things = [s.things[0] for s in scenes]
+    assert {len(s.things) for s in scenes} == {1} and {s.background for s in scenes} == {"solid"}
+    assert {t.position for t in things} == {"centre"} and {t.size for t in things} == {"medium", "large"}
+    assert all(s.things[0].color != s.colors[0] for s in scenes)
+
+
+def test_decoder_curriculum_draws_centred_objects_at_32_px_then_the_world_at_64(tmp_path, monkeypatch):
+    from engine.nn.unet import UNet
+    from engine.training import command
+    sizes, forward = [], UNet.forward
+    monkeypatch.setattr(UNet, "forward", lambda self, x, *a, **k: (sizes.append(x.shape[-1]), forward(self, x, *a, **k))[1])
+    monkeypatch.setitem(command.STEPS, "decoder", (command.Segment(2, "centred", 32), command.Segment(3)))
+    train_main(["decoder", "--scenes", "16", "--batch", "2", "--run", str(tmp_path)])
+    assert sizes == [32, 32, 64]
+    assert np.load(tmp_path / "centred-64.npy").shape == (len(centred_scenes()), 3, 64, 64)
+    assert torch.load(tmp_path / "decoder.pt", weights_only=True)["step"] == 3
 
 
 def test_training_option_errors_are_one_line(tmp_path, tiny_bundle):
