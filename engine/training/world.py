@@ -62,9 +62,6 @@ def centred_scenes() -> list[Scene]:
             for shape in SHAPES for color in COLORS for size in ("medium", "large") for bg in COLORS if bg != color]
 
 
-WORLDS = ("full", "centred")  # the decoder's curriculum: centred single objects first, then the whole world
-
-
 def _a(word: str) -> str:
     """The indefinite article for the word that follows."""
     return "an" if word[0] in "aeiou" else "a"
