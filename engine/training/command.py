@@ -61,10 +61,16 @@ def initial_bundle(spec: str) -> UnCLIP:
 
 
 def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, device: str = "cpu",
-        init: str | None = None, batch: int | None = None) -> None:
-    """Train one stage through its schedule segments (earlier stages' checkpoints are loaded first)."""
+        init: str | None = None, batch: int | None = None, minutes: float | None = None,
+        world: str = "full") -> None:
+    """Train one stage through its schedule segments (earlier stages' checkpoints are loaded first).
+
+    `steps` replaces the recipe's segments with one on `world`; `minutes` fits that one to a wall-clock budget.
+    """
     sized = {} if batch is None else {"batch": batch}
-    for segment in (Segment(steps),) if steps is not None else STEPS[stage]:
+    if minutes is not None:
+        sized["budget_s"] = minutes * 60
+    for segment in (Segment(steps, world),) if steps is not None else STEPS[stage]:
         torch.manual_seed(seed)
         model = trained_model(run_dir, init).to(device)
         if stage.startswith("upsampler"):
@@ -118,12 +124,18 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--device", default="cpu", help="train on this torch device (cpu, cuda, cuda:1 …)")
     parser.add_argument("--init", help="start from this bundle's weights (e.g. default) where --run has no checkpoint")
     parser.add_argument("--batch", type=int, help="batch size for the stage (default: the recipe's)")
+    parser.add_argument("--minutes", type=float, help="with --steps: fit the schedule to this much training time "
+                        "(the step count becomes what the measured rate fits, at most --steps)")
+    parser.add_argument("--world", choices=("full", "centred", "mixed"), default="full",
+                        help="with --steps: the scenes to train on (mixed: a quarter single centred objects)")
     parser.add_argument("--out", default=str(default_bundle_path()), help="export folder")
     parser.add_argument("--eval", help="card: the JSON written by `python main.py eval --out`")
     parser.add_argument("--notes", help="card: a Markdown file of remarks to include")
     args = parser.parse_args(argv)
     if args.batch is not None and args.batch < 2:
         raise UserError(f"--batch must be at least 2 (CLIP pairs each scene with a changed twin), got {args.batch}")
+    if args.minutes is not None and (args.steps is None or args.minutes <= 0):
+        raise UserError("--minutes needs --steps (the most steps to run) and a positive number of minutes")
     run_dir = Path(args.run)
     if args.stage == "export":
         print(export(run_dir, Path(args.out), args.init))
@@ -133,4 +145,5 @@ def main(argv: list[str]) -> None:
         return
     for stage in STAGES if args.stage == "all" else (args.stage,):
         print(f"== {stage}", file=sys.stderr)
-        run(stage, run_dir, args.steps, args.scenes, args.seed, device_of(args.device), args.init, args.batch)
+        run(stage, run_dir, args.steps, args.scenes, args.seed, device_of(args.device), args.init, args.batch,
+            args.minutes, args.world)

@@ -32,6 +32,13 @@ class SceneSet:
 
     scenes: list[Scene]
     pixels: torch.Tensor
+    weights: torch.Tensor | None = None  # (N,) chance of drawing each scene; None: uniform
+
+    def draw(self, batch: int, g: torch.Generator) -> torch.Tensor:
+        """`batch` scene indices (B,) int64, drawn with replacement by `weights`."""
+        if self.weights is None:
+            return torch.randint(len(self.scenes), (batch,), generator=g)
+        return torch.multinomial(self.weights, batch, replacement=True, generator=g)
 
     def captions(self, index: torch.Tensor, rng: np.random.Generator) -> list[str]:
         """A freshly phrased caption for each indexed scene."""
@@ -42,8 +49,20 @@ class SceneSet:
         return to_unit(self.pixels[index])
 
 
+MIXED_CENTRED_SHARE = 0.25  # world "mixed": this share of draws come from the centred single objects
+
+
 def scene_set(count: int, size: int, seed: int, cache: Path | None = None, world: str = "full") -> SceneSet:
-    """`count` scenes from `seed` (world "centred": all of its scenes), rendered anti-aliased; cached as .npy."""
+    """`count` scenes from `seed` (world "centred": all of its scenes), rendered anti-aliased; cached as .npy.
+
+    World "mixed": the full world's `count` scenes and the centred ones, a quarter of draws from the latter.
+    """
+    if world == "mixed":
+        full, centred = scene_set(count, size, seed, cache), scene_set(count, size, seed, cache, "centred")
+        share = MIXED_CENTRED_SHARE
+        weights = torch.cat([torch.full((count,), (1 - share) / count),
+                             torch.full((len(centred.scenes),), share / len(centred.scenes))])
+        return SceneSet(full.scenes + centred.scenes, torch.cat([full.pixels, centred.pixels]), weights)
     if world == "centred":
         scenes, name = centred_scenes(), "centred"
     else:

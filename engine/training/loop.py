@@ -45,12 +45,14 @@ def _elapsed(log: Path, step: int) -> float:
 def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], torch.Tensor], steps: int,
           run_dir: Path, lr: float = 3e-4, warmup: int = 200, checkpoint_every: int = 250,
           extra_params: list[nn.Parameter] | None = None, ema: float | None = None,
-          bf16: bool = False) -> dict[str, nn.Module]:
+          bf16: bool = False, budget_s: float | None = None, probe: int = 100) -> dict[str, nn.Module]:
     """Minimise `step_fn(step)` with AdamW (linear warm-up, cosine decay); resumes from run_dir/name.pt.
 
     `ema`: keep an average of the weights with this decay and leave it in the modules at the end
     (checkpoints hold both; a run resumed from a checkpoint without one starts the average there).
     `bf16`: run the forward pass under CPU/GPU bfloat16 autocast (master weights stay float32).
+    `budget_s`: fit the schedule to this many seconds of training: after `probe` steps the run's length
+    becomes as many steps as the measured rate fits (at most `steps`); a resumed run keeps that length.
     """
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt, log = run_dir / f"{name}.pt", run_dir / f"{name}.log.jsonl"
@@ -59,8 +61,9 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
         m.train().requires_grad_(True)
     device = params[0].device
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    plan = {"steps": steps}  # the schedule's length; a wall-clock budget shortens it once the rate is known
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (
-        1 + torch.cos(torch.tensor(torch.pi * min(s, steps) / steps)).item()) + 0.02)
+        1 + torch.cos(torch.tensor(torch.pi * min(s, plan["steps"]) / plan["steps"])).item()) + 0.02)
     start, state = 0, None
     if ckpt.is_file():
         state = torch.load(ckpt, weights_only=True, map_location=device)
@@ -71,14 +74,23 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
         opt.load_state_dict(state["opt"])
         sched.load_state_dict(state["sched"])
         start = state["step"]
+        if budget_s is not None and "budgeted" in state:  # the same budgeted run, resumed: keep its length
+            plan["steps"], budget_s = state["budgeted"], None
+    budgeted = budget_s is not None or plan["steps"] != steps
     offset = _elapsed(log, start) if state is not None else 0.0
     average = EMA(modules, ema) if ema is not None else None
     if average is not None and state is not None and "ema" in state:
         average.shadow = state["ema"]
     autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else nullcontext()
-    bar = tqdm(range(start, steps), desc=f"train {name}", file=sys.stderr, initial=start, total=steps)
-    began, running = time.time(), None
-    for step in bar:
+    bar = tqdm(desc=f"train {name}", file=sys.stderr, initial=start, total=plan["steps"])
+    began, running, step = time.time(), None, start
+    while step < plan["steps"]:
+        if budget_s is not None and step == start + probe:
+            rate = (time.time() - began) / probe  # seconds a step, start-up included
+            plan["steps"] = min(steps, max(step + 1, start + int(budget_s / rate)))
+            bar.total = plan["steps"]
+            print(f"train {name}: {rate * 1000:.0f} ms a step → {plan['steps']} steps in {budget_s:.0f} s",
+                  file=sys.stderr)
         with autocast:
             loss = step_fn(step).float()
         opt.zero_grad(set_to_none=True)
@@ -90,20 +102,24 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
             average.update(modules)
         value = loss.detach().item()
         running = value if running is None else 0.98 * running + 0.02 * value
+        bar.update()
         bar.set_postfix(loss=f"{running:.4f}")
-        done = step + 1
-        if done % 50 == 0 or done == steps:
+        step = done = step + 1
+        if done % 50 == 0 or done == plan["steps"]:
             with log.open("a") as f:
                 f.write(json.dumps({"step": done, "loss": value, "smooth": running, "lr": sched.get_last_lr()[0],
                                     "seconds": round(offset + time.time() - began, 1)}) + "\n")
-        if done % checkpoint_every == 0 or done == steps:
+        if done % checkpoint_every == 0 or done == plan["steps"]:
             tmp = ckpt.with_suffix(".tmp")
             saved = {"modules": {k: m.state_dict() for k, m in modules.items()}, "opt": opt.state_dict(),
                      "sched": sched.state_dict(), "step": done, "extra": [p.detach() for p in extra_params or []]}
+            if budgeted:
+                saved["budgeted"] = plan["steps"]
             if average is not None:
                 saved["ema"] = average.shadow
             torch.save(saved, tmp)
             tmp.replace(ckpt)
+    bar.close()
     for key, m in modules.items():
         if average is not None:
             m.load_state_dict(average.shadow[key])

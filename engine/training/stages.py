@@ -11,7 +11,7 @@ from torch import nn
 
 from ..diffusion.schedule import Schedule
 from ..model import UnCLIP
-from .data import SceneSet, rendered, upsampler_batch
+from .data import SceneSet, rendered, to_unit, upsampler_batch
 from .loop import train
 from .world import caption, twin
 
@@ -32,9 +32,10 @@ def image_embeddings(model: UnCLIP, data: SceneSet, batch: int = 256) -> torch.T
 
 
 def _noised(schedule: Schedule, x0: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """t ~ U{0..T-1}, eps ~ N(0, I), x_t = sqrt(a) x0 + sqrt(1 − a) eps, per sample (drawn on the CPU)."""
+    """t ~ U{0..T-1}, eps ~ N(0, I), x_t = sqrt(a) x0 + sqrt(1 − a) eps, per sample."""
     t = torch.randint(0, schedule.train_steps, (x0.shape[0],), generator=g)
-    eps = torch.randn(x0.shape, generator=g).to(x0.device)
+    # on an accelerator eps comes from its own generator (seeded by torch.manual_seed): no host round trip
+    eps = torch.randn(x0.shape, generator=g) if x0.device.type == "cpu" else torch.randn_like(x0)
     a = schedule.alpha_bars(t, x0)
     return t.to(x0.device), eps, a.sqrt() * x0 + (1 - a).sqrt() * eps
 
@@ -42,13 +43,14 @@ def _noised(schedule: Schedule, x0: torch.Tensor, g: torch.Generator) -> tuple[t
 def _captioned(model: UnCLIP, data: SceneSet, batch: int, drop: float, rng: np.random.Generator,
                g: torch.Generator):
     """A random batch of scene indices and their caption encodings (empty caption with probability `drop`)."""
-    idx = torch.randint(len(data.scenes), (batch,), generator=g)
+    idx = data.draw(batch, g)
     captions = ["" if rng.random() < drop else c for c in data.captions(idx, rng)]
     with torch.no_grad(), torch.autocast(model.device.type, enabled=False):  # frozen CLIP stays float32
         return idx, model.clip.encode_text(captions)
 
 
-def train_clip(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 64, seed: int = 0) -> None:
+def train_clip(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 64, seed: int = 0,
+               budget_s: float | None = None) -> None:
     """Contrastive CLIP (Radford et al. 2021); identical captions in a batch count as shared positives.
 
     Half of each batch is hard negatives: the other half's scenes with one attribute changed (mostly the
@@ -73,11 +75,11 @@ def train_clip(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: 
         target = same / same.sum(1, keepdim=True)
         return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
 
-    train("clip", {"clip": towers}, step, steps, run_dir, lr=5e-4, extra_params=[logit_scale])
+    train("clip", {"clip": towers}, step, steps, run_dir, lr=5e-4, extra_params=[logit_scale], budget_s=budget_s)
 
 
 def train_prior(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 64, seed: int = 1,
-                text_drop: float = 0.1) -> None:
+                text_drop: float = 0.1, budget_s: float | None = None) -> None:
     """Diffusion prior predicting the clean normalised z_i (paper §2.2); captions dropped for guidance."""
     z_all = image_embeddings(model, data)
     prior = model.prior
@@ -92,11 +94,12 @@ def train_prior(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch:
         t, _, x_t = _noised(schedule, x0, g)
         return F.mse_loss(prior(x_t, t, text.embed, text.states, text.mask), x0)
 
-    train("prior", {"prior": prior}, step, steps, run_dir, lr=3e-4)
+    train("prior", {"prior": prior}, step, steps, run_dir, lr=3e-4, budget_s=budget_s)
 
 
 def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 16, seed: int = 2,
-                  embed_drop: float = 0.1, text_drop: float = 0.5, size: int | None = None) -> None:
+                  embed_drop: float = 0.1, text_drop: float = 0.5, size: int | None = None,
+                  budget_s: float | None = None) -> None:
     """The decoder; z_i dropped 10% (learned null) and captions 50%, as the paper.
 
     `size`: train on the renders box-filtered down to this many px (the UNet is fully convolutional,
@@ -107,22 +110,25 @@ def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batc
     process = model.process("decoder")
     schedule = process.schedule
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
+    pixels = data.pixels.to(model.device)  # (N, 3, S, S) uint8, kept beside the network
 
     def step(_: int) -> torch.Tensor:
         idx, text = _captioned(model, data, batch, text_drop, rng, g)
         drop = (torch.rand(batch, generator=g) < embed_drop).to(model.device)
         z_i = torch.where(drop[:, None], cond.null_image_embed.expand(batch, -1), z_all[idx])
         context, mask, time_term = cond(z_i, text.embed, text.states, text.mask)
-        x0 = data.images(idx).to(model.device)  # (B, 3, S, S) in [-1, 1]
+        x0 = to_unit(pixels[idx.to(model.device)])  # (B, 3, S, S) in [-1, 1]
         if size is not None and size != x0.shape[-1]:
             x0 = F.avg_pool2d(x0, x0.shape[-1] // size)
         t, eps, x_t = _noised(schedule, x0, g)
         return F.mse_loss(unet(x_t, t, time_term, context, mask), process.target(x0, eps, t))
 
-    train("decoder", {"decoder": unet, "conditioning": cond}, step, steps, run_dir, lr=3e-4, ema=0.999, bf16=True)
+    train("decoder", {"decoder": unet, "conditioning": cond}, step, steps, run_dir, lr=3e-4, ema=0.999, bf16=True,
+          budget_s=budget_s)
 
 
-def train_upsampler(model: UnCLIP, index: int, steps: int, run_dir: Path, batch: int = 16, seed: int = 3) -> None:
+def train_upsampler(model: UnCLIP, index: int, steps: int, run_dir: Path, batch: int = 16, seed: int = 3,
+                    budget_s: float | None = None) -> None:
     """A ×4 upsampler trained on 64 px crops with a degraded low-res crop as conditioning (paper §2.1)."""
     cfg, unet = model.config.upsamplers[index], model.upsamplers[index].first
     process = model.process(f"upsampler{index}")
@@ -134,4 +140,4 @@ def train_upsampler(model: UnCLIP, index: int, steps: int, run_dir: Path, batch:
         t, eps, x_t = _noised(schedule, target, g)
         return F.mse_loss(unet(torch.cat([x_t, low], 1), t), process.target(target, eps, t))
 
-    train(f"upsampler{index}", {"unet": unet}, step, steps, run_dir, lr=3e-4)
+    train(f"upsampler{index}", {"unet": unet}, step, steps, run_dir, lr=3e-4, budget_s=budget_s)

@@ -165,4 +165,33 @@ def test_training_option_errors_are_one_line(tmp_path, tiny_bundle):
         train_main(["prior", "--batch", "1", "--run", str(tmp_path)])
     with pytest.raises(UserError, match="not the shape of the default recipe"):
         train_main(["prior", "--init", str(tiny_bundle), "--run", str(tmp_path)])
+    with pytest.raises(UserError, match="--minutes needs --steps"):
+        train_main(["prior", "--minutes", "5", "--run", str(tmp_path)])
     assert not list(tmp_path.iterdir())  # nothing was started
+
+
+def test_a_time_budget_fixes_the_run_length_from_the_measured_rate(tmp_path, monkeypatch):
+    from engine.training import loop
+    clock = {"now": 0.0}
+    monkeypatch.setattr(loop.time, "time", lambda: clock["now"])
+    net = torch.nn.Linear(2, 1)
+
+    def step(_: int) -> torch.Tensor:
+        clock["now"] += 2.0  # every step "takes" two seconds
+        return net(torch.ones(1, 2)).pow(2).mean()
+
+    loop.train("toy", {"net": net}, step, 1000, tmp_path, warmup=1, budget_s=60, probe=10)
+    saved = torch.load(tmp_path / "toy.pt", weights_only=True)
+    assert saved["step"] == saved["budgeted"] == 30  # 60 s at 2 s a step, not the 1,000 asked for
+    assert saved["sched"]["_last_lr"][0] == pytest.approx(0.02 * 3e-4)  # the cosine ran out at step 30
+    loop.train("toy", {"net": net}, step, 1000, tmp_path, warmup=1, budget_s=60, probe=10)
+    assert torch.load(tmp_path / "toy.pt", weights_only=True)["step"] == 30  # resumed: same length, done
+
+
+def test_mixed_world_draws_a_quarter_centred_objects(tmp_path):
+    from engine.training.data import scene_set
+    data = scene_set(40, 8, 0, cache=tmp_path, world="mixed")
+    assert len(data.scenes) == data.pixels.shape[0] == 40 + len(centred_scenes())
+    assert data.scenes[40:] == centred_scenes() and (tmp_path / "centred-8.npy").is_file()
+    drawn = data.draw(4000, torch.Generator().manual_seed(0))
+    assert 0.22 < (drawn >= 40).float().mean() < 0.28
