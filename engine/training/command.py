@@ -70,6 +70,7 @@ def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, de
     sized = {} if batch is None else {"batch": batch}
     if minutes is not None:
         sized["budget_s"] = minutes * 60
+    torch.backends.cudnn.benchmark = device.startswith("cuda")  # fixed shapes: let cuDNN time its kernels once
     for segment in (Segment(steps, world),) if steps is not None else STEPS[stage]:
         torch.manual_seed(seed)
         model = trained_model(run_dir, init).to(device)

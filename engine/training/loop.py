@@ -85,9 +85,12 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
     bar = tqdm(desc=f"train {name}", file=sys.stderr, initial=start, total=plan["steps"])
     began, running, step = time.time(), None, start
     while step < plan["steps"]:
+        if budget_s is not None and step == start + probe // 2:
+            halfway = time.time()
         if budget_s is not None and step == start + probe:
-            rate = (time.time() - began) / probe  # seconds a step, start-up included
-            plan["steps"] = min(steps, max(step + 1, start + int(budget_s / rate)))
+            now = time.time()
+            rate = (now - halfway) / (probe - probe // 2)  # seconds a step, once warmed up
+            plan["steps"] = min(steps, max(step + 1, step + int((budget_s - (now - began)) / rate)))
             bar.total = plan["steps"]
             print(f"train {name}: {rate * 1000:.0f} ms a step → {plan['steps']} steps in {budget_s:.0f} s",
                   file=sys.stderr)
