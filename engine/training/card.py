@@ -74,14 +74,14 @@ CLIP: open_clip ViT (64 px, patch 8) and text transformer, {model.config.clip.em
 upsamplers {", ".join(str(u.steps) for u in model.config.upsamplers)} steps; default output {model.config.default_size} px
 (1024 px is a final-render option).
 
-## Training (measured on the 2-core CPU)
+## Training (wall clock as logged; the notes below say where each part ran)
 
 ```
-python main.py train all --run runs/default     # resumable: run it again to continue
+python main.py train all --run runs/default     # the CPU recipe, resumable: run it again to continue
 python main.py train all --run runs/gpu --device cuda  # the same recipe on a GPU
-python main.py train decoder --run runs/more --init default --device cuda --batch 64 --steps 20000
-                                                # train one stage on from this bundle (export with --init too)
-python main.py train export --run runs/default  # writes this folder (fp16)
+python main.py train decoder --run runs/more --init default --device cuda --batch 256 --steps 200000 \
+    --minutes 7 --world mixed                   # train one stage on from this bundle for 7 minutes
+python main.py train export --run runs/more --init default  # writes this folder (fp16)
 ```
 
 | stage | steps | wall clock | final loss |

@@ -128,7 +128,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--minutes", type=float, help="with --steps: fit the schedule to this much training time "
                         "(the step count becomes what the measured rate fits, at most --steps)")
     parser.add_argument("--world", choices=("full", "centred", "mixed"), default="full",
-                        help="with --steps: the scenes to train on (mixed: a quarter single centred objects)")
+                        help="with --steps: the scenes CLIP, prior or decoder train on "
+                        "(mixed: a quarter of draws single centred objects)")
     parser.add_argument("--out", default=str(default_bundle_path()), help="export folder")
     parser.add_argument("--eval", help="card: the JSON written by `python main.py eval --out`")
     parser.add_argument("--notes", help="card: a Markdown file of remarks to include")

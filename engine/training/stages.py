@@ -62,7 +62,7 @@ def train_clip(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: 
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
 
     def step(_: int) -> torch.Tensor:
-        idx = torch.randint(len(data.scenes), (batch // 2,), generator=g)
+        idx = data.draw(batch // 2, g)
         scenes = [data.scenes[int(i)] for i in idx]
         twins = [twin(s, rng) for s in scenes]
         phrasing = rng.integers(2**32, size=len(scenes))
