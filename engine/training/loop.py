@@ -65,6 +65,7 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (
         1 + torch.cos(torch.tensor(torch.pi * min(s, plan["steps"]) / plan["steps"])).item()) + 0.02)
     start, state = 0, None
+    budgeted = budget_s is not None  # checkpoints then record the length that the budget fixed
     if ckpt.is_file():
         state = torch.load(ckpt, weights_only=True, map_location=device)
         for key, m in modules.items():
@@ -74,9 +75,8 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
         opt.load_state_dict(state["opt"])
         sched.load_state_dict(state["sched"])
         start = state["step"]
-        if budget_s is not None and "budgeted" in state:  # the same budgeted run, resumed: keep its length
+        if budgeted and "budgeted" in state:  # the same budgeted run, resumed: keep its length
             plan["steps"], budget_s = state["budgeted"], None
-    budgeted = budget_s is not None or plan["steps"] != steps
     offset = _elapsed(log, start) if state is not None else 0.0
     average = EMA(modules, ema) if ema is not None else None
     if average is not None and state is not None and "ema" in state:
