@@ -45,8 +45,12 @@ class SceneSet:
         return [caption(self.scenes[int(i)], rng) for i in index]
 
     def images(self, index: torch.Tensor) -> torch.Tensor:
-        """Renders in [-1, 1], float32 (B, 3, size, size)."""
-        return to_unit(self.pixels[index])
+        """Renders in [-1, 1], float32 (B, 3, size, size), on the device that holds the pixels."""
+        return to_unit(self.pixels[index.to(self.pixels.device)])
+
+    def to(self, device: torch.device | str) -> SceneSet:
+        """The same scenes with their pixels on `device` (a training loop's batches then stay there)."""
+        return SceneSet(self.scenes, self.pixels.to(device), self.weights)
 
 
 MIXED_CENTRED_SHARE = 0.25  # world "mixed": this share of draws come from the centred single objects

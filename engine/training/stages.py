@@ -11,7 +11,7 @@ from torch import nn
 
 from ..diffusion.schedule import Schedule
 from ..model import UnCLIP
-from .data import SceneSet, rendered, to_unit, upsampler_batch
+from .data import SceneSet, rendered, upsampler_batch
 from .loop import train
 from .world import caption, twin
 
@@ -110,14 +110,14 @@ def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batc
     process = model.process("decoder")
     schedule = process.schedule
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
-    pixels = data.pixels.to(model.device)  # (N, 3, S, S) uint8, kept beside the network
+    data = data.to(model.device)  # the renders (N, 3, S, S) uint8 stay beside the network
 
     def step(_: int) -> torch.Tensor:
         idx, text = _captioned(model, data, batch, text_drop, rng, g)
         drop = (torch.rand(batch, generator=g) < embed_drop).to(model.device)
         z_i = torch.where(drop[:, None], cond.null_image_embed.expand(batch, -1), z_all[idx])
         context, mask, time_term = cond(z_i, text.embed, text.states, text.mask)
-        x0 = to_unit(pixels[idx.to(model.device)])  # (B, 3, S, S) in [-1, 1]
+        x0 = data.images(idx)  # (B, 3, S, S) in [-1, 1]
         if size is not None and size != x0.shape[-1]:
             x0 = F.avg_pool2d(x0, x0.shape[-1] // size)
         t, eps, x_t = _noised(schedule, x0, g)
