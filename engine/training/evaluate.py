@@ -153,6 +153,19 @@ def shape_follows(model: UnCLIP, probe: Probe, scenes: list[Scene], rng: np.rand
             "noisy image's shape": float(np.mean([k == sc.things[0].shape for k, sc in zip(seen, scenes)]))}
 
 
+def variations(model: UnCLIP, probe: Probe, sources: list[Scene], seed: int, s: Settings) -> tuple[list, list]:
+    """Three variations of each source's 256 px render: whether each keeps shape and colour, pairwise RMS (0–1)."""
+    preserved, spread = [], []
+    for i, sc in enumerate(sources):
+        source = Image.fromarray(render(sc, 256))
+        var = _images(model, [ImageVariation(source, seeds=(seed + 10 * i + j,), settings=s) for j in range(3)],
+                      f"variations {i + 1}/{len(sources)}")
+        preserved += [next(iter(v["pairs"])) == (sc.things[0].shape, sc.things[0].color) for v in read(probe, var)]
+        flat = (var.flatten(1) + 1) / 2
+        spread += [float((flat[a] - flat[b]).pow(2).mean().sqrt()) for a in range(3) for b in range(a + 1, 3)]
+    return preserved, spread
+
+
 def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500, top_n: int = 8,
              base: Settings = Settings(), probe_checks: int = 500, captions: int = 100,
              probe_cache: Path | None = None, probe_scenes: int = 24_000) -> dict:
@@ -198,14 +211,7 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500,
             np.mean([v["pairs"] == set(p) for v, p in zip(seen, pairs)]))
 
     sources = single_object_prompts(rng, n // 4, ("medium", "large"))
-    preserved, spread = [], []
-    for i, sc in enumerate(sources):
-        source = Image.fromarray(render(sc, 256))
-        var = _images(model, [ImageVariation(source, seeds=(seed + 10 * i + j,), settings=s) for j in range(3)],
-                      f"variations {i + 1}/{len(sources)}")
-        preserved += [next(iter(v["pairs"])) == (sc.things[0].shape, sc.things[0].color) for v in read(probe, var)]
-        flat = (var.flatten(1) + 1) / 2
-        spread += [float((flat[a] - flat[b]).pow(2).mean().sqrt()) for a in range(3) for b in range(a + 1, 3)]
+    preserved, spread = variations(model, probe, sources, seed, s)
     table["variations keep shape and colour"] = float(np.mean(preserved))
     table["variations differ (RMS pixel distance, 0–1)"] = float(np.mean(spread))
 
@@ -227,6 +233,12 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500,
             model, [TextToImage(prompt_of(sc), seeds=(seed + i,), settings=sz) for i, sc in enumerate(subset)],
             f"{size} px"), subset)
     table[f"single object by size ({len(subset)} prompts, same seeds)"] = per_size
+
+    # twice as many sources again, from their own stream so that every row above stays comparable across versions
+    more = single_object_prompts(np.random.default_rng(seed + 1), n // 2, ("medium", "large"))
+    kept, _ = variations(model, probe, more, seed + 10 * len(sources), s)
+    table[f"variations keep shape and colour, all {len(sources) + len(more)} sources"] = float(
+        np.mean(preserved + kept))
     table["seconds"] = round(time.time() - began, 1)
     return table
 

@@ -97,10 +97,12 @@ def train_prior(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch:
     train("prior", {"prior": prior}, step, steps, run_dir, lr=3e-4, budget_s=budget_s)
 
 
-def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 16, seed: int = 2,
-                  embed_drop: float = 0.1, text_drop: float = 0.5, size: int | None = None,
-                  budget_s: float | None = None) -> None:
-    """The decoder; z_i dropped 10% (learned null) and captions 50%, as the paper.
+DECODER_LOOP = {"lr": 3e-4, "ema": 0.999, "bf16": True}  # the decoder's optimiser, weight average and precision
+
+
+def decoder_step(model: UnCLIP, data: SceneSet, batch: int = 16, seed: int = 2, embed_drop: float = 0.1,
+                 text_drop: float = 0.5, size: int | None = None):
+    """The decoder's trained modules and its loss for one batch; z_i dropped 10% (learned null), captions 50%.
 
     `size`: train on the renders box-filtered down to this many px (the UNet is fully convolutional,
     so the same network learns shapes at 32 px for a third of the cost); z_i always reads the full renders.
@@ -115,7 +117,7 @@ def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batc
     def step(_: int) -> torch.Tensor:
         idx, text = _captioned(model, data, batch, text_drop, rng, g)
         drop = (torch.rand(batch, generator=g) < embed_drop).to(model.device)
-        z_i = torch.where(drop[:, None], cond.null_image_embed.expand(batch, -1), z_all[idx])
+        z_i = torch.where(drop[:, None], cond.null_image_embed.expand(batch, -1), z_all[idx.to(z_all.device)])
         context, mask, time_term = cond(z_i, text.embed, text.states, text.mask)
         x0 = data.images(idx)  # (B, 3, S, S) in [-1, 1]
         if size is not None and size != x0.shape[-1]:
@@ -123,8 +125,14 @@ def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batc
         t, eps, x_t = _noised(schedule, x0, g)
         return F.mse_loss(unet(x_t, t, time_term, context, mask), process.target(x0, eps, t))
 
-    train("decoder", {"decoder": unet, "conditioning": cond}, step, steps, run_dir, lr=3e-4, ema=0.999, bf16=True,
-          budget_s=budget_s)
+    return {"decoder": unet, "conditioning": cond}, step
+
+
+def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 16, seed: int = 2,
+                  size: int | None = None, budget_s: float | None = None) -> None:
+    """The decoder (paper §2.1), trained on `data` for `steps` steps of `batch`."""
+    modules, step = decoder_step(model, data, batch, seed, size=size)
+    train("decoder", modules, step, steps, run_dir, budget_s=budget_s, **DECODER_LOOP)
 
 
 def train_upsampler(model: UnCLIP, index: int, steps: int, run_dir: Path, batch: int = 16, seed: int = 3,

@@ -109,6 +109,8 @@ def test_smoke_training_checkpoints_resumes_and_exports(tmp_path):
     assert set(table["decoder alone, render's own z_i and caption, 64 px"]) == {"shape", "colour", "background"}
     follows = table["decoder's shape follows its conditioning (one step at t = 800, shape-swapped twin)"]
     assert follows["conditioning's shape"] + follows["noisy image's shape"] <= 1  # the twin's shape is another
+    kept, wider = table["variations keep shape and colour"], table["variations keep shape and colour, all 3 sources"]
+    assert kept * 3 == pytest.approx(round(kept * 3)) and wider * 9 == pytest.approx(round(wider * 9))  # 1, 3 sources
 
 
 def test_probe_reads_slots_and_is_cached(tmp_path):
@@ -195,3 +197,16 @@ def test_mixed_world_draws_a_quarter_centred_objects(tmp_path):
     assert data.scenes[40:] == centred_scenes() and (tmp_path / "centred-8.npy").is_file()
     drawn = data.draw(4000, torch.Generator().manual_seed(0))
     assert 0.22 < (drawn >= 40).float().mean() < 0.28
+
+
+def test_weight_average_moves_each_float_tensor_by_one_minus_decay_and_copies_counters():
+    from engine.training.loop import EMA
+    net = torch.nn.BatchNorm1d(3)  # float weights and running stats, an integer batch counter
+    average = EMA({"net": net}, decay=0.9)
+    with torch.no_grad():
+        net.weight.fill_(11.0)  # the average holds 1.0
+        net.num_batches_tracked.fill_(7)
+    average.update({"net": net})
+    assert torch.allclose(average.shadow["net"]["weight"], torch.full((3,), 2.0))  # 1 + 0.1 · (11 − 1)
+    assert torch.equal(average.shadow["net"]["running_var"], torch.ones(3))  # unchanged values stay
+    assert int(average.shadow["net"]["num_batches_tracked"]) == 7
