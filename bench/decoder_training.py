@@ -11,7 +11,6 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import torch
@@ -20,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine import load_bundle  # noqa: E402
 from engine.training.data import scene_set  # noqa: E402
-from engine.training.loop import train  # noqa: E402
+from engine.training.loop import settled_clock, train  # noqa: E402
+from engine.training.recipe import DEFAULT_BUNDLE  # noqa: E402
 from engine.training.stages import DECODER_LOOP, decoder_step  # noqa: E402
 
 
@@ -33,9 +33,7 @@ def seconds_a_step(device: str, batch: int, steps: int, data, run_dir: Path) -> 
 
     def timed(i: int) -> torch.Tensor:
         if i in (first, last):
-            if device.startswith("cuda"):
-                torch.cuda.synchronize()
-            marks[i] = time.perf_counter()
+            marks[i] = settled_clock(model.device)
         return step(i)
 
     train("decoder", modules, timed, steps, run_dir, warmup=1, checkpoint_every=10**9, **DECODER_LOOP)
@@ -51,7 +49,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     torch.backends.cudnn.benchmark = args.device.startswith("cuda")
-    data = scene_set(args.scenes, 64, seed=0)
+    data = scene_set(args.scenes, DEFAULT_BUNDLE.decoder.size, seed=0)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for batch in args.batches:

@@ -43,7 +43,7 @@ def _elapsed(log: Path, step: int) -> float:
     return seconds
 
 
-def _settled(device: torch.device) -> float:
+def settled_clock(device: torch.device) -> float:
     """The clock once the device has finished its queued work (steps are timed by what they cost, not queue)."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -94,9 +94,9 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
     began, running, step = time.time(), None, start
     while step < plan["steps"]:
         if budget_s is not None and step == start + probe // 2:
-            halfway = _settled(device)
+            halfway = settled_clock(device)
         if budget_s is not None and step == start + probe:
-            now = _settled(device)
+            now = settled_clock(device)
             rate = (now - halfway) / (probe - probe // 2)  # seconds a step, once warmed up
             plan["steps"] = min(steps, max(step + 1, step + int((budget_s - (now - began)) / rate)))
             bar.total = plan["steps"]
