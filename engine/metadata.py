@@ -24,6 +24,8 @@ def parameters_text(meta: dict) -> str:
         ("Prior steps", s["prior_steps"]), ("Prior CFG scale", s["prior_guidance"]),
         ("Upsampler steps", s["upsampler_steps"]), ("Version", f"unclip-studio {meta['engine_version']}"),
     ]
+    if s.get("layout_guidance") not in (None, s["decoder_guidance"]):
+        pairs.insert(3, ("Layout CFG scale", s["layout_guidance"]))
     return meta.get("prompt", "") + "\n" + ", ".join(f"{k}: {v}" for k, v in pairs)
 
 

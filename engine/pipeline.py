@@ -59,6 +59,7 @@ def resolve_settings(model: UnCLIP, settings: Settings) -> Settings:
     pick = lambda value, default: default if value is None else value  # noqa: E731
     prior = c.prior or PriorStageConfig()
     steps = pick(settings.decoder_steps, c.decoder.steps)
+    guidance = pick(settings.decoder_guidance, c.decoder.guidance)
     if settings.decoder_spacing == "even":
         try:
             respace(f"ddim{steps}", c.decoder.diffusion.train_steps)
@@ -70,7 +71,7 @@ def resolve_settings(model: UnCLIP, settings: Settings) -> Settings:
         decoder_steps=pick(settings.decoder_steps, c.decoder.steps),
         upsampler_steps=pick(settings.upsampler_steps, c.upsamplers[0].steps if c.upsamplers else 1),
         prior_guidance=pick(settings.prior_guidance, prior.guidance),
-        decoder_guidance=pick(settings.decoder_guidance, c.decoder.guidance))
+        decoder_guidance=guidance, layout_guidance=pick(settings.layout_guidance, guidance))
 
 
 def decoder_timesteps(s: Settings) -> int | str:
@@ -135,7 +136,7 @@ def generate(model: UnCLIP, request: Request, cancel: CancelToken | None = None,
         c = model.config.decoder
         x = yield from drive("decoder", s.decoder_steps, decode(
             model.decoder, model.conditioning, model.process("decoder"), z_i, text, uncond, noise("decoder"),
-            c.size, decoder_timesteps(s), s.decoder_guidance, **opts), c.size)
+            c.size, decoder_timesteps(s), s.decoder_guidance, layout_guidance=s.layout_guidance, **opts), c.size)
         for i, (cfg, up) in enumerate(zip(model.config.upsamplers, model.upsamplers)):
             if cfg.size > s.size:
                 break

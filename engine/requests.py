@@ -31,13 +31,14 @@ class Settings:
     size: int | None = None  # output side in px; None = the bundle's default
     prior_candidates: int = 1  # paper §2.2: draw this many z_i and keep the one closest to the caption
     decoder_spacing: str = "karlo"  # "karlo": T−1 … 0 rounded; "even": DDIM strides, never t = T−1 (inversion)
+    layout_guidance: float | None = None  # decoder guidance on its layout steps (t ≥ 0.9 T); None = decoder's
 
     def __post_init__(self) -> None:
         for name in ("prior_steps", "decoder_steps", "upsampler_steps"):
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_STEPS):
                 raise UserError(f"{name.replace('_', ' ')} must be a whole number from 1 to {MAX_STEPS}, got {v!r}")
-        for name in ("prior_guidance", "decoder_guidance", "eta"):
+        for name in ("prior_guidance", "decoder_guidance", "layout_guidance", "eta"):
             v = getattr(self, name)
             if v is not None and (not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or v > 100):
                 raise UserError(f"{name.replace('_', ' ')} must be a number from 0 to 100, got {v!r}")

@@ -5,20 +5,35 @@ from typing import Generator
 
 import torch
 
-from ..diffusion.guidance import classifier_free
+from ..diffusion.guidance import Scale, classifier_free
 from ..diffusion.samplers import SAMPLERS, NoiseFn, Process, Step
 from ..diffusion.schedule import respace
 from ..nn.conditioning import DecoderConditioning
 from ..nn.unet import UNet
 from .embed import TextEncoding
 
+LAYOUT_FROM = 0.9  # layout steps: t ≥ 0.9 T, where the picture's composition is decided (measured: bench/variations.py)
+
+
+def layout_schedule(guidance: float, layout_guidance: float | None, train_steps: int) -> Scale:
+    """The decoder's guidance: `layout_guidance` on the layout steps (t ≥ 0.9 T), `guidance` after them.
+
+    A layout scale below the main one leaves the composition (position, size, count) to the noise while the
+    later steps still draw what z_i asks for: the variations' freedom. None keeps one scale throughout.
+    """
+    if layout_guidance is None or layout_guidance == guidance:
+        return guidance
+    start = LAYOUT_FROM * train_steps
+    return lambda t: layout_guidance if t >= start else guidance
+
+
 
 def decoder_fn(unet: UNet, conditioning: DecoderConditioning, image_embed: torch.Tensor, text: TextEncoding,
-               uncond: TextEncoding | None, guidance: float):
+               uncond: TextEncoding | None, guidance: Scale):
     """The decoder as a function of (x_t, t), conditioned on z_i (B, D) and the caption, guided if asked."""
     dtype = unet.conv_in.weight.dtype
     b = image_embed.shape[0]
-    guided = uncond is not None and guidance != 1
+    guided = uncond is not None and (callable(guidance) or guidance != 1)
     z_i = image_embed.to(dtype)
     if guided:
         null = conditioning.null_image_embed.to(dtype).expand(b, -1)
@@ -34,12 +49,13 @@ def decoder_fn(unet: UNet, conditioning: DecoderConditioning, image_embed: torch
 def decode(unet: UNet, conditioning: DecoderConditioning, process: Process, image_embed: torch.Tensor,
            text: TextEncoding, uncond: TextEncoding | None, noise: NoiseFn, size: int, steps: int,
            guidance: float, sampler: str = "ddpm", x_T: torch.Tensor | None = None,
-           **options) -> Generator[Step, None, torch.Tensor]:
+           layout_guidance: float | None = None, **options) -> Generator[Step, None, torch.Tensor]:
     """Render z_i (B, D); guidance swaps in the learned null embedding and `uncond` (empty caption).
 
     Yields sampler steps; returns the image (B, 3, size, size) in [-1, 1].
     """
-    fn = decoder_fn(unet, conditioning, image_embed, text, uncond, guidance)
+    schedule = layout_schedule(guidance, layout_guidance, process.schedule.train_steps)
+    fn = decoder_fn(unet, conditioning, image_embed, text, uncond, schedule)
     b = image_embed.shape[0]
     timesteps, _ = respace(steps, process.schedule.train_steps)
     x = noise(torch.Size((b, 3, size, size))) if x_T is None else x_T.float()  # x_T ~ N(0, I)

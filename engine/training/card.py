@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -28,13 +29,17 @@ def grid(images: list[np.ndarray], cols: int) -> Image.Image:
 
 
 def pictures(model: UnCLIP, folder: Path, seed: int = 3) -> None:
-    """prompts.png (a grid of prompts at 256 px) and variations.png (a render, then three variations)."""
+    """prompts.png (a grid of prompts at 256 px) and variations.png (a render, then three variations of it;
+    the second row at layout guidance 0.5)."""
     s = Settings(size=256)
     images = [run(model, TextToImage(p, seeds=(seed,), settings=s))[0].image for p in GRID_PROMPTS]
     grid(images, 4).save(folder / "prompts.png")
     source = render(Scene((Thing("star", "orange", "large", "centre"),), "solid", ("blue", "white")), 256)
-    variations = run(model, ImageVariation(Image.fromarray(source), seeds=(seed, seed + 1, seed + 2), settings=s))
-    grid([source] + [v.image for v in variations], 4).save(folder / "variations.png")
+    rows = []
+    for settings in (s, replace(s, layout_guidance=0.5)):
+        rows += [source] + [v.image for v in run(model, ImageVariation(
+            Image.fromarray(source), seeds=(seed, seed + 1, seed + 2), settings=settings))]
+    grid(rows, 4).save(folder / "variations.png")
 
 
 def training_times(run_dir: Path) -> dict[str, dict]:
@@ -100,7 +105,8 @@ Prompts (256 px, seed 3; left to right, top to bottom as listed in `engine/train
 
 ![prompts](prompts.png)
 
-A render of "a large orange star on a blue background", then three variations of it:
+A render of "a large orange star on a blue background", then three variations of it: above at the
+decoder's guidance throughout (the paper's variations), below with layout guidance 0.5 (`--layout-guidance 0.5`):
 
 ![variations](variations.png)
 """

@@ -153,12 +153,17 @@ def shape_follows(model: UnCLIP, probe: Probe, scenes: list[Scene], rng: np.rand
             "noisy image's shape": float(np.mean([k == sc.things[0].shape for k, sc in zip(seen, scenes)]))}
 
 
-def variations(model: UnCLIP, probe: Probe, sources: list[Scene], seed: int, s: Settings) -> tuple[list, list]:
-    """Three variations of each source's 256 px render: whether each keeps shape and colour, pairwise RMS (0–1)."""
+def variations(model: UnCLIP, probe: Probe, sources: list[Scene], seed: int, s: Settings,
+               seeds: list[int] | None = None) -> tuple[list, list]:
+    """Three variations of each source's 256 px render: whether each keeps shape and colour, pairwise RMS (0–1).
+
+    Source i's variations take seeds first_i, first_i + 1, first_i + 2, where first_i = seed + 10 i unless given.
+    """
     preserved, spread = [], []
     for i, sc in enumerate(sources):
         source = Image.fromarray(render(sc, 256))
-        var = _images(model, [ImageVariation(source, seeds=(seed + 10 * i + j,), settings=s) for j in range(3)],
+        first = seed + 10 * i if seeds is None else seeds[i]
+        var = _images(model, [ImageVariation(source, seeds=(first + j,), settings=s) for j in range(3)],
                       f"variations {i + 1}/{len(sources)}")
         preserved += [next(iter(v["pairs"])) == (sc.things[0].shape, sc.things[0].color) for v in read(probe, var)]
         flat = (var.flatten(1) + 1) / 2
@@ -168,7 +173,7 @@ def variations(model: UnCLIP, probe: Probe, sources: list[Scene], seed: int, s: 
 
 def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500, top_n: int = 8,
              base: Settings = Settings(), probe_checks: int = 500, captions: int = 100,
-             probe_cache: Path | None = None, probe_scenes: int = 24_000) -> dict:
+             probe_cache: Path | None = None, probe_scenes: int = 24_000, layout_guidance: float = 0.5) -> dict:
     """The whole table; `n` prompts per single-object row (fewer elsewhere, as noted in the table).
 
     `base` sets the sampling (steps, guidance) of every generation; sizes are set per row.
@@ -239,6 +244,11 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500,
     kept, _ = variations(model, probe, more, seed + 10 * len(sources), s)
     table[f"variations keep shape and colour, all {len(sources) + len(more)} sources"] = float(
         np.mean(preserved + kept))
+    free = replace(s, layout_guidance=layout_guidance)  # the same sources and seeds, the layout left to the noise
+    kept, spread = variations(model, probe, sources + more, seed, free, seeds=[
+        seed + 10 * i for i in range(len(sources))] + [seed + 10 * (len(sources) + i) for i in range(len(more))])
+    table[f"variations at layout guidance {layout_guidance:g}, all {len(sources) + len(more)} sources"] = {
+        "keep shape and colour": float(np.mean(kept)), "differ (RMS pixel distance, 0–1)": float(np.mean(spread))}
     table["seconds"] = round(time.time() - began, 1)
     return table
 
@@ -271,11 +281,14 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--probe-steps", type=int, default=2500)
     parser.add_argument("--probe-cache", default="runs/probe", help="reuse a probe trained with the same seed "
                         "and steps from this folder ('' to always retrain)")
+    parser.add_argument("--layout-guidance", type=float, default=0.5,
+                        help="the decoder's layout guidance for the row of freer variations")
     parser.add_argument("--out", help="write the table as JSON here")
     args = parser.parse_args(argv)
     torch.manual_seed(args.seed)
     table = evaluate(load_bundle(args.model), args.seed, args.prompts, args.probe_steps,
-                     probe_cache=Path(args.probe_cache) if args.probe_cache else None)
+                     probe_cache=Path(args.probe_cache) if args.probe_cache else None,
+                     layout_guidance=args.layout_guidance)
     print(markdown(table))
     if args.out:
         Path(args.out).write_text(json.dumps(table, indent=2) + "\n")

@@ -1,4 +1,5 @@
-"""Sampling controls: seed (with lock and dice), guidance per stage, steps, sampler, count, size."""
+"""Sampling controls: seed (with lock and dice), guidance per stage and on the layout steps, steps, sampler,
+count, size."""
 from __future__ import annotations
 
 import random
@@ -61,6 +62,14 @@ class SettingsPanel(QWidget):
         seed_row.addWidget(self.seed_lock)
         self.prior_guidance = GuidanceSlider("priorGuidanceSlider", 4.0)
         self.decoder_guidance = GuidanceSlider("decoderGuidanceSlider", 8.0)
+        self.layout_guidance = GuidanceSlider("layoutGuidanceSlider", 8.0)
+        self.layout_guidance.setToolTip("Decoder guidance on its first steps (t ≥ 0.9 T), where position, size and "
+                                        "count are decided. Lower it (0.5) for variations that move things around "
+                                        "while keeping shape and colour; it follows the decoder guidance until set")
+        self._layout_follows = True
+        self.layout_guidance.slider.valueChanged.connect(
+            lambda v: setattr(self, "_layout_follows", v == self.decoder_guidance.slider.value()))
+        self.decoder_guidance.slider.valueChanged.connect(self._follow)
         self.amount = GuidanceSlider("variationAmountSlider", 0.0, maximum=1.0, scale=100)
         self.amount.setToolTip("Variations: 0 keeps the image's embedding and draws new noise (the paper's "
                                "variations); 1 moves the embedding half-way to a random direction, so the meaning "
@@ -80,6 +89,7 @@ class SettingsPanel(QWidget):
         form.addRow("Seed", seed_row)
         form.addRow("Prior guidance", self.prior_guidance)
         form.addRow("Decoder guidance", self.decoder_guidance)
+        form.addRow("Layout guidance", self.layout_guidance)
         form.addRow("Variation amount", self.amount)
         form.addRow("Steps P/D/U", steps_row)
         form.addRow("Sampler", self.sampler)
@@ -99,6 +109,12 @@ class SettingsPanel(QWidget):
         self.size.addItems([f"{s} px" for s in sizes])
         self.size.setCurrentIndex(sizes.index(config.default_size) if config.default_size in sizes else len(sizes) - 1)
 
+    def _follow(self, value: int) -> None:
+        """Keep the layout guidance equal to the decoder guidance until the artist sets it apart."""
+        if self._layout_follows:
+            self.layout_guidance.slider.setValue(value)
+        self._layout_follows = self.layout_guidance.slider.value() == value
+
     def new_seed(self) -> None:
         self.seed.setValue(random.randint(0, SEED_SPIN_MAX))
 
@@ -116,9 +132,12 @@ class SettingsPanel(QWidget):
         for stage in ("prior", "decoder", "upsampler"):
             if isinstance(s.get(f"{stage}_steps"), int):
                 self.steps[stage].setValue(s[f"{stage}_steps"])
-        for slider, key in ((self.prior_guidance, "prior_guidance"), (self.decoder_guidance, "decoder_guidance")):
+        for slider, key in ((self.prior_guidance, "prior_guidance"), (self.decoder_guidance, "decoder_guidance"),
+                            (self.layout_guidance, "layout_guidance")):
             if isinstance(s.get(key), (int, float)):
                 slider.slider.setValue(int(round(10 * s[key])))
+        if "layout_guidance" not in s:  # saved before layout guidance existed: it was the decoder's
+            self.layout_guidance.slider.setValue(self.decoder_guidance.slider.value())
         if s.get("sampler") in ("ddpm", "ddim"):
             self.sampler.setCurrentText(s["sampler"])
         size = meta.get("size", [None])[0] if isinstance(meta.get("size"), list) else None
@@ -146,5 +165,5 @@ class SettingsPanel(QWidget):
     def settings(self) -> Settings:
         size = int(self.size.currentText().split()[0]) if self.size.count() else None
         return Settings(prior_guidance=self.prior_guidance.value, decoder_guidance=self.decoder_guidance.value,
-                        sampler=self.sampler.currentText(), size=size, prior_steps=self.steps["prior"].value(),
+                        layout_guidance=self.layout_guidance.value, sampler=self.sampler.currentText(), size=size, prior_steps=self.steps["prior"].value(),
                         decoder_steps=self.steps["decoder"].value(), upsampler_steps=self.steps["upsampler"].value())

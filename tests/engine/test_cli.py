@@ -35,6 +35,14 @@ def test_count_size_steps_and_guidance(tiny_bundle, tmp_path):
     assert [f.name for f in files] == ["two-stars-5.png", "two-stars-6.png", "two-stars-7.png"]
     meta = Image.open(files[0]).text["parameters"]
     assert "Steps: 3" in meta and "CFG scale: 3.0" in meta and "Size: 32x32" in meta and "Prior steps: 2" in meta
+    assert "Layout CFG scale" not in meta  # the same as the decoder's
+
+
+def test_layout_guidance_flag_reaches_the_image(tiny_bundle, tmp_path):
+    assert main(["generate", "x", "--model", str(tiny_bundle), "--seed", "1", "--size", "16", "--steps", "2,2,2",
+                 "--decoder-guidance", "4", "--layout-guidance", "0.5", "--out", str(tmp_path / "l.png")]) == 0
+    text = Image.open(tmp_path / "l.png").text
+    assert "Layout CFG scale: 0.5" in text["parameters"] and '"layout_guidance": 0.5' in text["unclip"]
 
 
 def test_quality_preset_is_karlo_original_default(tiny_bundle, tmp_path):

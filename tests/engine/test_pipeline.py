@@ -82,8 +82,21 @@ def test_a_failing_stage_ends_in_failed_not_an_exception(tiny_model, monkeypatch
     assert isinstance(events[-1], Failed) and "boom" in events[-1].message and "Traceback" in events[-1].details
 
 
+def test_layout_guidance_changes_only_the_layout_steps(tiny_model):
+    s = Settings(size=16, decoder_steps=4, decoder_guidance=3.0)
+    request = lambda **kw: TextToImage("a red circle", seeds=(4,), settings=Settings(**{**s.__dict__, **kw}))  # noqa: E731
+    base = run(tiny_model, request())[0]
+    assert base.metadata["settings"]["layout_guidance"] == 3.0  # resolved: the decoder's own
+    same = run(tiny_model, request(layout_guidance=3.0))[0]
+    assert np.array_equal(base.image, same.image)
+    free = run(tiny_model, request(layout_guidance=0.0))[0]
+    assert not np.array_equal(base.image, free.image) and free.metadata["settings"]["layout_guidance"] == 0.0
+    late = run(tiny_model, request(layout_guidance=0.0, decoder_steps=1, decoder_spacing="even"))[0]  # t = 0 only
+    assert np.array_equal(late.image, run(tiny_model, request(decoder_steps=1, decoder_spacing="even"))[0].image)
+
+
 @pytest.mark.parametrize("bad", [dict(prior_steps=0), dict(decoder_guidance=float("nan")), dict(sampler="euler"),
-                                 dict(eta=-1.0), dict(upsampler_steps=1001)])
+                                 dict(eta=-1.0), dict(upsampler_steps=1001), dict(layout_guidance=-0.5)])
 def test_bad_settings_are_user_errors(bad):
     with pytest.raises(UserError):
         Settings(**bad)

@@ -146,3 +146,12 @@ def test_classifier_free_guidance_in_one_batch():
     assert torch.allclose(out[:, :3], torch.full((4, 3), 1 + 2.5 * 2)) and torch.all(out[:, 3:] == 7)
     assert torch.all(classifier_free(model, 1.0)(torch.zeros(2, 3), 0)[:, :3] == 3)
     assert torch.all(classifier_free(model, 0.0)(torch.zeros(2, 3), 0)[:, :3] == 1)
+    by_t = classifier_free(model, lambda t: 0.0 if t >= 900 else 2.0)  # a guidance schedule
+    assert torch.all(by_t(torch.zeros(2, 3), 950)[:, :3] == 1) and torch.all(by_t(torch.zeros(2, 3), 10)[:, :3] == 5)
+
+
+def test_layout_schedule_guides_the_first_tenth_differently():
+    from engine.stages.decoder import layout_schedule
+    assert layout_schedule(4.0, None, 1000) == 4.0 and layout_schedule(4.0, 4.0, 1000) == 4.0
+    s = layout_schedule(4.0, 0.5, 1000)
+    assert [s(t) for t in (999, 900, 899, 0)] == [0.5, 0.5, 4.0, 4.0]

@@ -41,8 +41,22 @@ def window(qtbot, tiny_bundle, tmp_path):
 def test_controls_start_at_the_bundle_defaults(window):
     c = window.worker.model.config
     assert window.settings.decoder_guidance.value == c.decoder.guidance
+    assert window.settings.layout_guidance.value == c.decoder.guidance
     assert window.settings.prior_guidance.value == c.prior.guidance
     assert window.settings.steps["decoder"].value() == c.decoder.steps
+
+
+def test_layout_guidance_follows_the_decoder_until_set_apart(window):
+    panel = window.settings
+    panel.decoder_guidance.slider.setValue(60)
+    assert panel.layout_guidance.value == 6.0
+    panel.layout_guidance.slider.setValue(5)
+    panel.decoder_guidance.slider.setValue(70)
+    assert panel.layout_guidance.value == 0.5 and panel.settings().layout_guidance == 0.5
+    panel.apply({"settings": {"decoder_guidance": 3.0}})  # saved before layout guidance existed
+    assert panel.layout_guidance.value == 3.0
+    panel.apply({"settings": {"decoder_guidance": 4.0, "layout_guidance": 1.5}})
+    assert (panel.decoder_guidance.value, panel.layout_guidance.value) == (4.0, 1.5)
 
 
 def test_widgets_carry_stable_names(window):
