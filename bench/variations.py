@@ -1,8 +1,9 @@
 """Variations' fidelity against their freedom, one run: the decoder's layout guidance swept on the same sources.
 
-    python bench/variations.py [--sources 24] [--layout 4 1 0.65 0.5 0.25] [--layout-from 0.9] [--json out.json]
+    python bench/variations.py [--sources 24] [--layout 3 1 0.65 0.5 0.25] [--layout-from 0.9] [--json out.json]
 For each layout guidance (decoder guidance on the steps t ≥ layout-from · T; the bundle's decoder guidance after),
-three variations of each source render at 256 px from the same seeds; the eval's probe reads whether each keeps
+three variations of each source render at 256 px from the same seeds (the first row, by default, is the
+decoder's own guidance throughout: the paper's variations); the eval's probe reads whether each keeps
 the source's shape and colour, and the mean pairwise RMS pixel distance says how much the three differ.
 Sources are medium and large single objects drawn from --seed's stream (the eval's second variation row: seed 1).
 """
@@ -29,7 +30,7 @@ def main() -> None:
     parser.add_argument("--model", default="default")
     parser.add_argument("--sources", type=int, default=24)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--layout", type=float, nargs="+", default=[4.0, 1.0, 0.65, 0.5, 0.25])
+    parser.add_argument("--layout", type=float, nargs="+", help="default: the decoder's guidance, 1, 0.65, 0.5, 0.25")
     parser.add_argument("--layout-from", type=float, default=decoder.LAYOUT_FROM)
     parser.add_argument("--probe-cache", default="runs/probe")
     parser.add_argument("--json")
@@ -37,12 +38,13 @@ def main() -> None:
     decoder.LAYOUT_FROM = args.layout_from
     model = load_bundle(args.model)
     probe = train_probe(2500, 0, cache=Path(args.probe_cache) if args.probe_cache else None)
+    layouts = args.layout or [model.config.decoder.guidance, 1.0, 0.65, 0.5, 0.25]
     sources = single_object_prompts(np.random.default_rng(args.seed), args.sources, ("medium", "large"))
     rows = []
     print(f"{len(sources)} sources × 3 variations, 256 px, decoder guidance {model.config.decoder.guidance:g}, "
           f"layout steps t ≥ {args.layout_from:g} T")
     print("| layout guidance | keep shape and colour | differ (RMS) |\n|---|---|---|")
-    for layout in args.layout:
+    for layout in layouts:
         kept, spread = variations(model, probe, sources, 1000, replace(Settings(size=256), layout_guidance=layout))
         rows.append({"layout_guidance": layout, "keep": float(np.mean(kept)), "differ": float(np.mean(spread))})
         print(f"| {layout:g} | {100 * rows[-1]['keep']:.1f}% | {100 * rows[-1]['differ']:.1f}% |", flush=True)
