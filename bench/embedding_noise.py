@@ -40,7 +40,8 @@ def embeddings(n: int, seed: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]
     model = load_bundle("default")
     rng = np.random.default_rng(seed)
     scenes = [sample_scene(rng, max_things=1) for _ in range(n)]
-    z = torch.cat([model.clip.encode_image(clip_pixels(model, rendered(scenes[i:i + 500], model.config.clip.image_size)))
+    size = model.config.clip.image_size
+    z = torch.cat([model.clip.encode_image(clip_pixels(model, rendered(scenes[i:i + 500], size)))
                    for i in range(0, n, 500)]).float()
     return z, {k: torch.tensor([f(s) for s in scenes]) for k, (f, _) in ATTRIBUTES.items()}
 

@@ -1,10 +1,12 @@
 """Variations' fidelity against their freedom, one run: the decoder's layout guidance swept on the same sources.
 
-    python bench/variations.py [--sources 24] [--layout 3 1 0.65 0.5 0.25] [--layout-from 0.9] [--json out.json]
+    python bench/variations.py [--sources 24] [--layout 3 1 0.65 0.5 0.25] [--candidates 1] [--layout-from 0.9]
+                               [--json out.json]
 For each layout guidance (decoder guidance on the steps t ≥ layout-from · T; the bundle's decoder guidance after),
 three variations of each source render at 256 px from the same seeds (the first row, by default, is the
 decoder's own guidance throughout: the paper's variations); the eval's probe reads whether each keeps
 the source's shape and colour, and the mean pairwise RMS pixel distance says how much the three differ.
+With --candidates K, each variation is the best of K decoder draws by CLIP cosine to the source's z_i.
 Sources are medium and large single objects drawn from --seed's stream (the eval's second variation row: seed 1).
 """
 from __future__ import annotations
@@ -31,6 +33,7 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=24)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--layout", type=float, nargs="+", help="default: the decoder's guidance, 1, 0.65, 0.5, 0.25")
+    parser.add_argument("--candidates", type=int, default=1)
     parser.add_argument("--layout-from", type=float, default=decoder.LAYOUT_FROM)
     parser.add_argument("--probe-cache", default="runs/probe")
     parser.add_argument("--json")
@@ -42,14 +45,16 @@ def main() -> None:
     sources = single_object_prompts(np.random.default_rng(args.seed), args.sources, ("medium", "large"))
     rows = []
     print(f"{len(sources)} sources × 3 variations, 256 px, decoder guidance {model.config.decoder.guidance:g}, "
-          f"layout steps t ≥ {args.layout_from:g} T")
+          f"layout steps t ≥ {args.layout_from:g} T, best of {args.candidates}")
     print("| layout guidance | keep shape and colour | differ (RMS) |\n|---|---|---|")
     for layout in layouts:
-        kept, spread = variations(model, probe, sources, 1000, replace(Settings(size=256), layout_guidance=layout))
+        kept, spread = variations(model, probe, sources, 1000, replace(
+            Settings(size=256), layout_guidance=layout, decoder_candidates=args.candidates))
         rows.append({"layout_guidance": layout, "keep": float(np.mean(kept)), "differ": float(np.mean(spread))})
         print(f"| {layout:g} | {100 * rows[-1]['keep']:.1f}% | {100 * rows[-1]['differ']:.1f}% |", flush=True)
     if args.json:
-        Path(args.json).write_text(json.dumps({"layout_from": args.layout_from, "rows": rows}, indent=2) + "\n")
+        record = {"layout_from": args.layout_from, "candidates": args.candidates, "rows": rows}
+        Path(args.json).write_text(json.dumps(record, indent=2) + "\n")
 
 
 if __name__ == "__main__":

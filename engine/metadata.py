@@ -26,6 +26,8 @@ def parameters_text(meta: dict) -> str:
     ]
     if s.get("layout_guidance") not in (None, s["decoder_guidance"]):
         pairs.insert(3, ("Layout CFG scale", s["layout_guidance"]))
+    if s.get("decoder_candidates", 1) > 1:
+        pairs.insert(3, ("Decoder candidates", s["decoder_candidates"]))
     return meta.get("prompt", "") + "\n" + ", ".join(f"{k}: {v}" for k, v in pairs)
 
 

@@ -133,10 +133,7 @@ def generate(model: UnCLIP, request: Request, cancel: CancelToken | None = None,
             text = model.clip.encode_text([request.prompt] * len(seeds))
             uncond = model.clip.encode_text([""] * len(seeds))
         z_i = yield from image_embedding(model, request, text, uncond, s, noise, opts, drive)
-        c = model.config.decoder
-        x = yield from drive("decoder", s.decoder_steps, decode(
-            model.decoder, model.conditioning, model.process("decoder"), z_i, text, uncond, noise("decoder"),
-            c.size, decoder_timesteps(s), s.decoder_guidance, layout_guidance=s.layout_guidance, **opts), c.size)
+        x = yield from decode_image(model, z_i, text, uncond, s, noise, opts, drive)
         for i, (cfg, up) in enumerate(zip(model.config.upsamplers, model.upsamplers)):
             if cfg.size > s.size:
                 break
@@ -169,7 +166,8 @@ def image_embedding(model: UnCLIP, request: Request, text: TextEncoding, uncond:
             candidates.append((yield from drive("prior", s.prior_steps, sample_prior(
                 model.prior, model.process("prior"), text, uncond, noise("prior" if k == 0 else f"prior{k}"),
                 s.prior_steps, s.prior_guidance, **opts), image=False)))
-        return closest_to_text(torch.stack(candidates), text.embed)
+        candidates = torch.stack(candidates)  # (K, B, D)
+        return candidates[closest(candidates, text.embed), torch.arange(b)]
     with torch.inference_mode():
         if isinstance(request, ImageVariation):
             z = model.clip.encode_image(model.clip.image_pixels([request.image])).float()
@@ -198,10 +196,27 @@ def run_embedding(model: UnCLIP, request: Request) -> torch.Tensor:
         return done.value
 
 
-def closest_to_text(candidates: torch.Tensor, text_embed: torch.Tensor) -> torch.Tensor:
-    """Per image, the candidate z_i (K, B, D) with the highest cosine similarity to z_t (B, D)."""
-    sims = F.cosine_similarity(candidates.float(), text_embed.float()[None], dim=-1)  # (K, B)
-    return candidates[sims.argmax(0), torch.arange(candidates.shape[1])]
+def decode_image(model: UnCLIP, z_i: torch.Tensor, text: TextEncoding, uncond: TextEncoding, s: Settings,
+                 noise, opts: dict, drive: _Driver) -> Generator[Event, None, torch.Tensor]:
+    """The decoder's image (B, 3, 64, 64) in [-1, 1] for each z_i; with several candidates, the one whose CLIP
+    image embedding is closest to z_i (the paper's two-sample trick of §2.2, one stage on)."""
+    c = model.config.decoder
+    candidates = []
+    for k in range(s.decoder_candidates):
+        candidates.append((yield from drive("decoder", s.decoder_steps, decode(
+            model.decoder, model.conditioning, model.process("decoder"), z_i, text, uncond,
+            noise("decoder" if k == 0 else f"decoder{k}"), c.size, decoder_timesteps(s), s.decoder_guidance,
+            layout_guidance=s.layout_guidance, **opts), c.size)))
+    if len(candidates) == 1:
+        return candidates[0]
+    with torch.inference_mode():
+        seen = torch.stack([model.clip.encode_image(model.clip.tensor_pixels(x)) for x in candidates])  # (K, B, D)
+    return torch.stack(candidates)[closest(seen, z_i), torch.arange(z_i.shape[0])]
+
+
+def closest(candidates: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Per item, the index of the candidate (K, B, D) with the highest cosine similarity to the target (B, D)."""
+    return F.cosine_similarity(candidates.float(), target.float()[None], dim=-1).argmax(0)
 
 
 def describe(model: UnCLIP, request: Request, s: Settings, index: int, image_embed: torch.Tensor) -> dict:

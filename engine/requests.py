@@ -30,6 +30,7 @@ class Settings:
     eta: float = 0.0  # DDIM noise; 0 = deterministic
     size: int | None = None  # output side in px; None = the bundle's default
     prior_candidates: int = 1  # paper §2.2: draw this many z_i and keep the one closest to the caption
+    decoder_candidates: int = 1  # the same trick one stage on: draw this many images, keep the one closest to z_i
     decoder_spacing: str = "karlo"  # "karlo": T−1 … 0 rounded; "even": DDIM strides, never t = T−1 (inversion)
     layout_guidance: float | None = None  # decoder guidance on its layout steps (t ≥ 0.9 T); None = decoder's
 
@@ -42,9 +43,10 @@ class Settings:
             v = getattr(self, name)
             if v is not None and (not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or v > 100):
                 raise UserError(f"{name.replace('_', ' ')} must be a number from 0 to 100, got {v!r}")
-        if isinstance(self.prior_candidates, bool) or not isinstance(self.prior_candidates, int) \
-                or not 1 <= self.prior_candidates <= 8:
-            raise UserError(f"prior candidates must be a whole number from 1 to 8, got {self.prior_candidates!r}")
+        for name in ("prior_candidates", "decoder_candidates"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 8:
+                raise UserError(f"{name.replace('_', ' ')} must be a whole number from 1 to 8, got {v!r}")
         if self.decoder_spacing not in ("karlo", "even"):
             raise UserError(f"unknown decoder spacing {self.decoder_spacing!r}: choose karlo or even")
         if self.sampler not in SAMPLER_NAMES:

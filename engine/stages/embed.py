@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import open_clip
 import torch
+import torch.nn.functional as F
 from open_clip.model import _build_text_tower, _build_vision_tower
 from PIL import Image
 from torch import nn
@@ -76,6 +77,15 @@ class ClipEncoder:
     def image_pixels(self, images: list[Image.Image]) -> torch.Tensor:
         """PIL images → CLIP input (B, 3, S, S), resized on the short side, centre-cropped, normalised."""
         return torch.stack([self.preprocess(im.convert("RGB")) for im in images]).to(self.device)
+
+    def tensor_pixels(self, images: torch.Tensor) -> torch.Tensor:
+        """Images (B, 3, s, s) in [-1, 1] → CLIP input (B, 3, S, S): resized (bicubic, antialiased), normalised."""
+        x = (images.float().clamp(-1, 1) + 1) / 2
+        if x.shape[-1] != self.config.image_size:
+            x = F.interpolate(x, size=(self.config.image_size,) * 2, mode="bicubic", antialias=True).clamp(0, 1)
+        mean = torch.tensor(self.config.mean, device=x.device).view(1, 3, 1, 1)
+        std = torch.tensor(self.config.std, device=x.device).view(1, 3, 1, 1)
+        return ((x - mean) / std).to(self.device)
 
     def encode_image(self, pixels: torch.Tensor) -> torch.Tensor:
         """CLIP input (B, 3, S, S) → projected image embeddings z_i (B, D), unnormalised."""

@@ -1,5 +1,5 @@
-"""Sampling controls: seed (with lock and dice), guidance per stage and on the layout steps, steps, sampler,
-count, size."""
+"""Sampling controls: seed (with lock and dice), guidance per stage and on the layout steps, decoder candidates,
+steps, sampler, count, size."""
 from __future__ import annotations
 
 import random
@@ -64,8 +64,9 @@ class SettingsPanel(QWidget):
         self.decoder_guidance = GuidanceSlider("decoderGuidanceSlider", 8.0)
         self.layout_guidance = GuidanceSlider("layoutGuidanceSlider", 8.0)
         self.layout_guidance.setToolTip("Decoder guidance on its first steps (t ≥ 0.9 T), where position, size and "
-                                        "count are decided. Lower it (0.5) for variations that move things around "
-                                        "while keeping shape and colour; it follows the decoder guidance until set")
+                                        "count are decided. Lower it (0.25, with 3 candidates) for variations that "
+                                        "move things around while keeping shape and colour; it follows the decoder "
+                                        "guidance until set")
         self._layout_follows = True
         self.layout_guidance.slider.valueChanged.connect(
             lambda v: setattr(self, "_layout_follows", v == self.decoder_guidance.slider.value()))
@@ -74,6 +75,11 @@ class SettingsPanel(QWidget):
         self.amount.setToolTip("Variations: 0 keeps the image's embedding and draws new noise (the paper's "
                                "variations); 1 moves the embedding half-way to a random direction, so the meaning "
                                "drifts too")
+        self.candidates = QSpinBox(objectName="decoderCandidatesSpin")
+        self.candidates.setRange(1, 8)
+        self.candidates.setToolTip("Decoder candidates per image: draw this many and keep the one whose CLIP "
+                                   "embedding is closest to the image embedding (each costs one decoder run). "
+                                   "With a low layout guidance, 3 keeps shape and colour far more often")
         self.sampler = QComboBox(objectName="samplerCombo")
         self.sampler.addItems(["ddpm", "ddim"])
         self.count = QSpinBox(objectName="countSpin")
@@ -91,6 +97,7 @@ class SettingsPanel(QWidget):
         form.addRow("Decoder guidance", self.decoder_guidance)
         form.addRow("Layout guidance", self.layout_guidance)
         form.addRow("Variation amount", self.amount)
+        form.addRow("Candidates", self.candidates)
         form.addRow("Steps P/D/U", steps_row)
         form.addRow("Sampler", self.sampler)
         form.addRow("Images", self.count)
@@ -138,6 +145,9 @@ class SettingsPanel(QWidget):
                 slider.slider.setValue(int(round(10 * s[key])))
         if "layout_guidance" not in s:  # saved before layout guidance existed: it was the decoder's
             self.layout_guidance.slider.setValue(self.decoder_guidance.slider.value())
+        candidates = s.get("decoder_candidates", 1)  # saved before candidates existed: one
+        if isinstance(candidates, int) and 1 <= candidates <= 8:
+            self.candidates.setValue(candidates)
         if s.get("sampler") in ("ddpm", "ddim"):
             self.sampler.setCurrentText(s["sampler"])
         size = meta.get("size", [None])[0] if isinstance(meta.get("size"), list) else None
@@ -165,5 +175,6 @@ class SettingsPanel(QWidget):
     def settings(self) -> Settings:
         size = int(self.size.currentText().split()[0]) if self.size.count() else None
         return Settings(prior_guidance=self.prior_guidance.value, decoder_guidance=self.decoder_guidance.value,
-                        layout_guidance=self.layout_guidance.value, sampler=self.sampler.currentText(), size=size, prior_steps=self.steps["prior"].value(),
+                        layout_guidance=self.layout_guidance.value, decoder_candidates=self.candidates.value(),
+                        sampler=self.sampler.currentText(), size=size, prior_steps=self.steps["prior"].value(),
                         decoder_steps=self.steps["decoder"].value(), upsampler_steps=self.steps["upsampler"].value())

@@ -95,8 +95,30 @@ def test_layout_guidance_changes_only_the_layout_steps(tiny_model):
     assert np.array_equal(late.image, run(tiny_model, request(decoder_steps=1, decoder_spacing="even"))[0].image)
 
 
+def test_decoder_candidates_keep_the_render_closest_to_z_i(tiny_model, monkeypatch):
+    import engine.pipeline as pipeline
+    s = Settings(size=16, decoder_steps=3)
+    one = [im.image for im in run(tiny_model, TextToImage("a red circle", seeds=(4, 5), settings=s))]
+    three = Settings(size=16, decoder_steps=3, decoder_candidates=3)
+    events = list(generate(tiny_model, TextToImage("a red circle", seeds=(4, 5), settings=three)))
+    assert [e.stage for e in events if isinstance(e, StageStarted)] == ["prior", "decoder", "decoder", "decoder"]
+    assert events[-1].images[0].metadata["settings"]["decoder_candidates"] == 3
+
+    def kept(pick):
+        monkeypatch.setattr(pipeline, "closest", lambda seen, z: torch.full((z.shape[0],), min(pick, len(seen) - 1)))
+        return [im.image for im in run(tiny_model, TextToImage("a red circle", seeds=(4, 5), settings=three))]
+
+    assert all(np.array_equal(a, b) for a, b in zip(kept(0), one))  # candidate 0 is the single render
+    assert not any(np.array_equal(a, b) for a, b in zip(kept(2), one))  # the others are draws of their own
+    monkeypatch.undo()
+    z_i = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    seen = torch.tensor([[[0.9, 0.1], [0.0, -1.0]], [[0.1, 0.9], [0.2, 0.9]], [[-1.0, 0.0], [1.0, 0.0]]])  # (K, B, D)
+    assert pipeline.closest(seen, z_i).tolist() == [0, 1]
+
+
 @pytest.mark.parametrize("bad", [dict(prior_steps=0), dict(decoder_guidance=float("nan")), dict(sampler="euler"),
-                                 dict(eta=-1.0), dict(upsampler_steps=1001), dict(layout_guidance=-0.5)])
+                                 dict(eta=-1.0), dict(upsampler_steps=1001), dict(layout_guidance=-0.5),
+                                 dict(decoder_candidates=0), dict(decoder_candidates=9), dict(decoder_candidates=True)])
 def test_bad_settings_are_user_errors(bad):
     with pytest.raises(UserError):
         Settings(**bad)

@@ -111,9 +111,11 @@ def test_smoke_training_checkpoints_resumes_and_exports(tmp_path):
     assert follows["conditioning's shape"] + follows["noisy image's shape"] <= 1  # the twin's shape is another
     kept, wider = table["variations keep shape and colour"], table["variations keep shape and colour, all 3 sources"]
     assert kept * 3 == pytest.approx(round(kept * 3)) and wider * 9 == pytest.approx(round(wider * 9))  # 1, 3 sources
-    free = table["variations at layout guidance 0.5, all 3 sources"]
+    free = table["variations at layout guidance 0.25, all 3 sources"]
     assert free["keep shape and colour"] * 9 == pytest.approx(round(free["keep shape and colour"] * 9))
     assert 0 < free["differ (RMS pixel distance, 0–1)"] < 1
+    best = table["variations at layout guidance 0.25, best of 3 by CLIP, all 3 sources"]
+    assert best["keep shape and colour"] * 9 == pytest.approx(round(best["keep shape and colour"] * 9))
 
 
 def test_probe_reads_slots_and_is_cached(tmp_path):

@@ -55,8 +55,9 @@ def test_layout_guidance_follows_the_decoder_until_set_apart(window):
     assert panel.layout_guidance.value == 0.5 and panel.settings().layout_guidance == 0.5
     panel.apply({"settings": {"decoder_guidance": 3.0}})  # saved before layout guidance existed
     assert panel.layout_guidance.value == 3.0
-    panel.apply({"settings": {"decoder_guidance": 4.0, "layout_guidance": 1.5}})
+    panel.apply({"settings": {"decoder_guidance": 4.0, "layout_guidance": 1.5, "decoder_candidates": 2}})
     assert (panel.decoder_guidance.value, panel.layout_guidance.value) == (4.0, 1.5)
+    assert panel.settings().decoder_candidates == 2
 
 
 def test_widgets_carry_stable_names(window):
