@@ -17,10 +17,8 @@ from .world import caption, twin
 
 
 def clip_pixels(model: UnCLIP, images: torch.Tensor) -> torch.Tensor:
-    """Renders in [-1, 1] at CLIP's size → CLIP's normalised input."""
-    mean = torch.tensor(model.config.clip.mean, device=images.device).view(1, 3, 1, 1)
-    std = torch.tensor(model.config.clip.std, device=images.device).view(1, 3, 1, 1)
-    return ((images + 1) / 2 - mean) / std
+    """Renders in [-1, 1] at CLIP's size → CLIP's normalised input (the engine's own preprocessing)."""
+    return model.clip.tensor_pixels(images)
 
 
 @torch.no_grad()
