@@ -1,9 +1,9 @@
 """Classifier-free guidance (Ho & Salimans 2022), written once as a wrapper around a model function."""
 from __future__ import annotations
 
-import torch
-
 from typing import Callable
+
+import torch
 
 from .samplers import ModelFn
 

@@ -27,7 +27,6 @@ def layout_schedule(guidance: float, layout_guidance: float | None, train_steps:
     return lambda t: layout_guidance if t >= start else guidance
 
 
-
 def decoder_fn(unet: UNet, conditioning: DecoderConditioning, image_embed: torch.Tensor, text: TextEncoding,
                uncond: TextEncoding | None, guidance: Scale):
     """The decoder as a function of (x_t, t), conditioned on z_i (B, D) and the caption, guided if asked."""

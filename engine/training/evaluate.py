@@ -153,17 +153,15 @@ def shape_follows(model: UnCLIP, probe: Probe, scenes: list[Scene], rng: np.rand
             "noisy image's shape": float(np.mean([k == sc.things[0].shape for k, sc in zip(seen, scenes)]))}
 
 
-def variations(model: UnCLIP, probe: Probe, sources: list[Scene], seed: int, s: Settings,
-               seeds: list[int] | None = None) -> tuple[list, list]:
+def variations(model: UnCLIP, probe: Probe, sources: list[Scene], seed: int, s: Settings) -> tuple[list, list]:
     """Three variations of each source's 256 px render: whether each keeps shape and colour, pairwise RMS (0–1).
 
-    Source i's variations take seeds first_i, first_i + 1, first_i + 2, where first_i = seed + 10 i unless given.
+    Source i's variations take seeds seed + 10 i, + 1, + 2.
     """
     preserved, spread = [], []
     for i, sc in enumerate(sources):
         source = Image.fromarray(render(sc, 256))
-        first = seed + 10 * i if seeds is None else seeds[i]
-        var = _images(model, [ImageVariation(source, seeds=(first + j,), settings=s) for j in range(3)],
+        var = _images(model, [ImageVariation(source, seeds=(seed + 10 * i + j,), settings=s) for j in range(3)],
                       f"variations {i + 1}/{len(sources)}")
         preserved += [next(iter(v["pairs"])) == (sc.things[0].shape, sc.things[0].color) for v in read(probe, var)]
         flat = (var.flatten(1) + 1) / 2
@@ -245,10 +243,9 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500,
     kept, _ = variations(model, probe, more, seed + 10 * len(sources), s)
     table[f"variations keep shape and colour, all {len(sources) + len(more)} sources"] = float(
         np.mean(preserved + kept))
-    firsts = [seed + 10 * i for i in range(len(sources))] + [seed + 10 * (len(sources) + i) for i in range(len(more))]
     for k in sorted({1, candidates}):  # the same sources and seeds, the layout left to the noise
         free = replace(s, layout_guidance=layout_guidance, decoder_candidates=k)
-        kept, spread = variations(model, probe, sources + more, seed, free, seeds=firsts)
+        kept, spread = variations(model, probe, sources + more, seed, free)
         name = f"variations at layout guidance {layout_guidance:g}" + (f", best of {k} by CLIP" if k > 1 else "")
         table[f"{name}, all {len(sources) + len(more)} sources"] = {
             "keep shape and colour": float(np.mean(kept)), "differ (RMS pixel distance, 0–1)": float(np.mean(spread))}
