@@ -1,12 +1,14 @@
 """Variations' fidelity against their freedom, one run: the decoder's layout guidance swept on the same sources.
 
-    python bench/variations.py [--sources 24] [--layout 3 1 0.65 0.5 0.25] [--candidates 1] [--layout-from 0.9]
-                               [--json out.json]
+    python bench/variations.py [--sources 24] [--layout 3 1 0.65 0.5 0.25] [--candidates 1] [--accept 1]
+                               [--layout-from 0.9] [--json out.json]
 For each layout guidance (decoder guidance on the steps t ≥ layout-from · T; the bundle's decoder guidance after),
 three variations of each source render at 256 px from the same seeds (the first row, by default, is the
 decoder's own guidance throughout: the paper's variations); the eval's probe reads whether each keeps
-the source's shape and colour, and the mean pairwise RMS pixel distance says how much the three differ.
-With --candidates K, each variation is the best of K decoder draws by CLIP cosine to the source's z_i.
+the source's shape and colour; the mean pairwise RMS pixel distance, and how often a pair's object moved or
+resized (the eval's measure), say how much the three differ. With --candidates K, each variation is the first
+of up to K decoder draws whose CLIP cosine to the source's z_i reaches --accept (default: the model's), else
+the closest; --accept 1 keeps the best of all K.
 Sources are medium and large single objects drawn from --seed's stream (the eval's second variation row: seed 1).
 """
 from __future__ import annotations
@@ -34,6 +36,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--layout", type=float, nargs="+", help="default: the decoder's guidance, 1, 0.65, 0.5, 0.25")
     parser.add_argument("--candidates", type=int, default=1)
+    parser.add_argument("--accept", type=float, help="accept cosine; default: the model's")
     parser.add_argument("--layout-from", type=float, default=decoder.LAYOUT_FROM)
     parser.add_argument("--probe-cache", default="runs/probe")
     parser.add_argument("--json")
@@ -46,14 +49,19 @@ def main() -> None:
     rows = []
     print(f"{len(sources)} sources × 3 variations, 256 px, decoder guidance {model.config.decoder.guidance:g}, "
           f"layout steps t ≥ {args.layout_from:g} T, best of {args.candidates}")
-    print("| layout guidance | keep shape and colour | differ (RMS) |\n|---|---|---|")
+    accept = model.config.decoder.accept_cosine if args.accept is None else args.accept
+    if args.candidates > 1:
+        print(f"accepted at CLIP cosine {accept:g} to z_i")
+    print("| layout guidance | keep shape and colour | differ (RMS) | moved or resized (pairs) | decoder runs |\n"
+          "|---|---|---|---|---|")
     for layout in layouts:
-        kept, spread = variations(model, probe, sources, 1000, replace(
-            Settings(size=256), layout_guidance=layout, decoder_candidates=args.candidates))
-        rows.append({"layout_guidance": layout, "keep": float(np.mean(kept)), "differ": float(np.mean(spread))})
-        print(f"| {layout:g} | {100 * rows[-1]['keep']:.1f}% | {100 * rows[-1]['differ']:.1f}% |", flush=True)
+        got = variations(model, probe, sources, 1000, replace(
+            Settings(size=256), layout_guidance=layout, decoder_candidates=args.candidates, accept_cosine=accept))
+        rows.append({"layout_guidance": layout, **{k: float(np.mean(v)) for k, v in got.items()}})
+        print(f"| {layout:g} | {100 * rows[-1]['kept']:.1f}% | {100 * rows[-1]['spread']:.1f}% | "
+              f"{100 * rows[-1]['moved']:.1f}% | {rows[-1]['draws']:.2f} |", flush=True)
     if args.json:
-        record = {"layout_from": args.layout_from, "candidates": args.candidates, "rows": rows}
+        record = {"layout_from": args.layout_from, "candidates": args.candidates, "accept": accept, "rows": rows}
         Path(args.json).write_text(json.dumps(record, indent=2) + "\n")
 
 

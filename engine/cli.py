@@ -59,9 +59,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--decoder-guidance", type=_number)
     p.add_argument("--layout-guidance", type=_number, help="decoder guidance on its first, layout steps "
                    "(t ≥ 0.9 T); lower lets position, size and count vary (variations: try 0.25 with "
-                   "--candidates 3); default: the decoder guidance")
+                   "--candidates 6); default: the decoder guidance")
     p.add_argument("--candidates", type=_whole_number, default=1, help="decoder candidates per image, 1 to 8: "
-                   "the one whose CLIP embedding is closest to z_i is kept (K times the decoder's time)")
+                   "the first whose CLIP embedding reaches --accept-cosine to z_i is kept, else the closest "
+                   "(up to K times the decoder's time)")
+    p.add_argument("--accept-cosine", type=_number, help="with --candidates: stop drawing at this CLIP cosine "
+                   "to z_i, −1 to 1; 1 keeps the closest of all K; default: the model's")
     p.add_argument("--steps", help="PRIOR,DECODER,UPSAMPLER step counts, e.g. 25,25,7")
     p.add_argument("--preset", choices=tuple(PRESETS), help="Karlo's step presets: fast = 25,25,7; "
                    "quality = 25,50,7 (Karlo's original default); --steps wins")
@@ -145,7 +148,8 @@ def _settings(args) -> Settings:
     p, d, u = _steps(args.steps) if args.steps or not args.preset else PRESETS[args.preset]
     return Settings(prior_steps=p, decoder_steps=d, upsampler_steps=u, prior_guidance=args.prior_guidance,
                     decoder_guidance=args.decoder_guidance, layout_guidance=args.layout_guidance,
-                    decoder_candidates=args.candidates, sampler=args.sampler, eta=args.eta, size=args.size)
+                    decoder_candidates=args.candidates, accept_cosine=args.accept_cosine, sampler=args.sampler,
+                    eta=args.eta, size=args.size)
 
 
 def _seeds(args) -> tuple[int, ...]:

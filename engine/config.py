@@ -60,6 +60,7 @@ class DecoderStageConfig:
     size: int = 64
     steps: int = 25
     guidance: float = 8.0
+    accept_cosine: float = 1.0  # decoder candidates stop at the first this close to z_i; 1: the closest of all
 
 
 @dataclass(frozen=True)

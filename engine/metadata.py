@@ -27,6 +27,8 @@ def parameters_text(meta: dict) -> str:
     if s.get("layout_guidance") not in (None, s["decoder_guidance"]):
         pairs.insert(3, ("Layout CFG scale", s["layout_guidance"]))
     if s.get("decoder_candidates", 1) > 1:
+        if s.get("accept_cosine") is not None:
+            pairs.insert(3, ("Candidate accept cosine", s["accept_cosine"]))
         pairs.insert(3, ("Decoder candidates", s["decoder_candidates"]))
     return meta.get("prompt", "") + "\n" + ", ".join(f"{k}: {v}" for k, v in pairs)
 

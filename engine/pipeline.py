@@ -71,7 +71,8 @@ def resolve_settings(model: UnCLIP, settings: Settings) -> Settings:
         decoder_steps=pick(settings.decoder_steps, c.decoder.steps),
         upsampler_steps=pick(settings.upsampler_steps, c.upsamplers[0].steps if c.upsamplers else 1),
         prior_guidance=pick(settings.prior_guidance, prior.guidance),
-        decoder_guidance=guidance, layout_guidance=pick(settings.layout_guidance, guidance))
+        decoder_guidance=guidance, layout_guidance=pick(settings.layout_guidance, guidance),
+        accept_cosine=pick(settings.accept_cosine, c.decoder.accept_cosine))
 
 
 def decoder_timesteps(s: Settings) -> int | str:
@@ -198,20 +199,32 @@ def run_embedding(model: UnCLIP, request: Request) -> torch.Tensor:
 
 def decode_image(model: UnCLIP, z_i: torch.Tensor, text: TextEncoding, uncond: TextEncoding, s: Settings,
                  noise, opts: dict, drive: _Driver) -> Generator[Event, None, torch.Tensor]:
-    """The decoder's image (B, 3, 64, 64) in [-1, 1] for each z_i; with several candidates, the one whose CLIP
-    image embedding is closest to z_i (the paper's two-sample trick of §2.2, one stage on)."""
+    """The decoder's image (B, 3, 64, 64) in [-1, 1] for each z_i.
+
+    With several candidates (the paper's two-sample trick of §2.2, one stage on), each image is the first draw
+    whose CLIP image embedding reaches cosine `accept_cosine` to z_i, else the closest of all; a draw is made
+    only while some image has not been accepted.
+    """
     c = model.config.decoder
-    candidates = []
+    best = best_cos = None
     for k in range(s.decoder_candidates):
-        candidates.append((yield from drive("decoder", s.decoder_steps, decode(
+        x = yield from drive("decoder", s.decoder_steps, decode(
             model.decoder, model.conditioning, model.process("decoder"), z_i, text, uncond,
             noise("decoder" if k == 0 else f"decoder{k}"), c.size, decoder_timesteps(s), s.decoder_guidance,
-            layout_guidance=s.layout_guidance, **opts), c.size)))
-    if len(candidates) == 1:
-        return candidates[0]
-    with torch.inference_mode():
-        seen = torch.stack([model.clip.encode_image(model.clip.tensor_pixels(x)) for x in candidates])  # (K, B, D)
-    return torch.stack(candidates)[closest(seen, z_i), torch.arange(z_i.shape[0])]
+            layout_guidance=s.layout_guidance, **opts), c.size)
+        if s.decoder_candidates == 1:
+            return x
+        with torch.inference_mode():
+            cos = F.cosine_similarity(model.clip.encode_image(model.clip.tensor_pixels(x)).float(),
+                                      z_i.float(), dim=-1)  # (B,)
+            if best is None:
+                best, best_cos = x.clone(), cos
+            else:
+                take = (best_cos < s.accept_cosine) & (cos > best_cos)  # an accepted image stays
+                best[take], best_cos = x[take], torch.where(take, cos, best_cos)
+        if s.accept_cosine < 1 and bool((best_cos >= s.accept_cosine).all()):
+            break
+    return best
 
 
 def closest(candidates: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

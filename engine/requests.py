@@ -33,6 +33,7 @@ class Settings:
     decoder_candidates: int = 1  # the same trick one stage on: draw this many images, keep the one closest to z_i
     decoder_spacing: str = "karlo"  # "karlo": T−1 … 0 rounded; "even": DDIM strides, never t = T−1 (inversion)
     layout_guidance: float | None = None  # decoder guidance on its layout steps (t ≥ 0.9 T); None = decoder's
+    accept_cosine: float | None = None  # decoder candidates: stop at the first this close to z_i; 1 = closest of all
 
     def __post_init__(self) -> None:
         for name in ("prior_steps", "decoder_steps", "upsampler_steps"):
@@ -43,6 +44,10 @@ class Settings:
             v = getattr(self, name)
             if v is not None and (not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or v > 100):
                 raise UserError(f"{name.replace('_', ' ')} must be a number from 0 to 100, got {v!r}")
+        v = self.accept_cosine
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
+                              or not -1 <= v <= 1):
+            raise UserError(f"accept cosine must be a number from -1 to 1, got {v!r}")
         for name in ("prior_candidates", "decoder_candidates"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 8:

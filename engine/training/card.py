@@ -30,13 +30,13 @@ def grid(images: list[np.ndarray], cols: int) -> Image.Image:
 
 def pictures(model: UnCLIP, folder: Path, seed: int = 3) -> None:
     """prompts.png (a grid of prompts at 256 px) and variations.png (a render, then three variations of it;
-    the second row at layout guidance 0.25, each the best of 3 decoder draws by CLIP)."""
+    the second row at layout guidance 0.25, each the first of up to 6 decoder draws that CLIP accepts)."""
     s = Settings(size=256)
     images = [run(model, TextToImage(p, seeds=(seed,), settings=s))[0].image for p in GRID_PROMPTS]
     grid(images, 4).save(folder / "prompts.png")
     source = render(Scene((Thing("star", "orange", "large", "centre"),), "solid", ("blue", "white")), 256)
     rows = []
-    for settings in (s, replace(s, layout_guidance=0.25, decoder_candidates=3)):
+    for settings in (s, replace(s, layout_guidance=0.25, decoder_candidates=6)):
         rows += [source] + [v.image for v in run(model, ImageVariation(
             Image.fromarray(source), seeds=(seed, seed + 1, seed + 2), settings=settings))]
     grid(rows, 4).save(folder / "variations.png")
@@ -106,8 +106,9 @@ Prompts (256 px, seed 3; left to right, top to bottom as listed in `engine/train
 ![prompts](prompts.png)
 
 A render of "a large orange star on a blue background", then three variations of it: above at the
-decoder's guidance throughout (the paper's variations), below with layout guidance 0.25, each the best of
-3 decoder draws by CLIP (`--layout-guidance 0.25 --candidates 3`):
+decoder's guidance throughout (the paper's variations), below with layout guidance 0.25, each the first
+of up to 6 decoder draws whose CLIP embedding reaches the model's accept cosine to z_i
+(`--layout-guidance 0.25 --candidates 6`):
 
 ![variations](variations.png)
 """

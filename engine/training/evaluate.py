@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from ..bundles import load_bundle
-from ..events import Finished
+from ..events import Finished, StageStarted
 from ..model import UnCLIP
 from ..pipeline import generate
 from ..requests import EmbeddingToImage, ImageVariation, Settings, TextToImage
@@ -36,14 +36,17 @@ from .world import COLORS, SHAPES, Scene, Thing, render
 COLOR_NAMES = list(COLORS)
 
 
-def _images(model: UnCLIP, requests: list, label: str) -> torch.Tensor:
-    """Run requests; (N, 3, H, W) in [-1, 1], with a progress line on stderr."""
+def _images(model: UnCLIP, requests: list, label: str, draws: list | None = None) -> torch.Tensor:
+    """Run requests; (N, 3, H, W) in [-1, 1], with a progress line on stderr; `draws` gets each one's decoder runs."""
     out = []
     for i, request in enumerate(requests):
         print(f"\r  {label}: {i + 1}/{len(requests)}", end="", file=sys.stderr)
-        done = [e for e in generate(model, request, previews=False) if isinstance(e, Finished)]
+        events = list(generate(model, request, previews=False))
+        done = [e for e in events if isinstance(e, Finished)]
         if not done:
             raise RuntimeError(f"generation failed for {request}")
+        if draws is not None:
+            draws.append(sum(isinstance(e, StageStarted) and e.stage == "decoder" for e in events))
         out.append(done[0].samples)
     print(file=sys.stderr)
     return torch.cat(out)
@@ -153,26 +156,50 @@ def shape_follows(model: UnCLIP, probe: Probe, scenes: list[Scene], rng: np.rand
             "noisy image's shape": float(np.mean([k == sc.things[0].shape for k, sc in zip(seen, scenes)]))}
 
 
-def variations(model: UnCLIP, probe: Probe, sources: list[Scene], seed: int, s: Settings) -> tuple[list, list]:
-    """Three variations of each source's 256 px render: whether each keeps shape and colour, pairwise RMS (0–1).
+def variations(model: UnCLIP, probe: Probe, sources: list[Scene], seed: int, s: Settings) -> dict[str, list]:
+    """Three variations of each source's 256 px render: whether each keeps shape and colour ("kept"), each pair's
+    RMS distance (0–1, "spread") and whether its object moved or resized ("moved"), each one's decoder runs.
 
     Source i's variations take seeds seed + 10 i, + 1, + 2.
     """
-    preserved, spread = [], []
+    out: dict[str, list] = {"kept": [], "spread": [], "moved": [], "draws": []}
     for i, sc in enumerate(sources):
         source = Image.fromarray(render(sc, 256))
         var = _images(model, [ImageVariation(source, seeds=(seed + 10 * i + j,), settings=s) for j in range(3)],
-                      f"variations {i + 1}/{len(sources)}")
-        preserved += [next(iter(v["pairs"])) == (sc.things[0].shape, sc.things[0].color) for v in read(probe, var)]
+                      f"variations {i + 1}/{len(sources)}", out["draws"])
+        out["kept"] += [next(iter(v["pairs"])) == (sc.things[0].shape, sc.things[0].color) for v in read(probe, var)]
         flat = (var.flatten(1) + 1) / 2
-        spread += [float((flat[a] - flat[b]).pow(2).mean().sqrt()) for a in range(3) for b in range(a + 1, 3)]
-    return preserved, spread
+        pairs = [(a, b) for a in range(3) for b in range(a + 1, 3)]
+        out["spread"] += [float((flat[a] - flat[b]).pow(2).mean().sqrt()) for a, b in pairs]
+        geometry = object_geometry(var)
+        out["moved"] += [moved_or_resized(geometry[a], geometry[b]) for a, b in pairs]
+    return out
+
+
+def object_geometry(images: torch.Tensor) -> list[tuple[float, float, float]]:
+    """(area, centre row, centre column) of what stands out from each image's border colour, on a 64 px grid.
+
+    images (B, 3, H, W) in [-1, 1] with a solid background (the variation sources'); area in pixels of 64².
+    """
+    x = (F.interpolate(images.float(), size=(64, 64), mode="area") + 1) / 2
+    edge = torch.cat([x[..., :2, :].flatten(2), x[..., -2:, :].flatten(2), x[..., :, :2].flatten(2),
+                      x[..., :, -2:].flatten(2)], -1)
+    mask = ((x - edge.median(-1).values[..., None, None]).norm(dim=1) > 0.25).float()  # (B, 64, 64)
+    rows = torch.arange(64.0)
+    area = mask.sum((1, 2)).clamp(min=1)
+    return [(float(a), float(r), float(c)) for a, r, c in zip(
+        area, (mask.sum(2) * rows).sum(1) / area, (mask.sum(1) * rows).sum(1) / area)]
+
+
+def moved_or_resized(a: tuple[float, float, float], b: tuple[float, float, float]) -> bool:
+    """Visibly different layouts: the centres 4 px apart on the 64 px grid (1/16 of the side), or one area 1.25×."""
+    return bool(np.hypot(a[1] - b[1], a[2] - b[2]) >= 4 or max(a[0], b[0]) / min(a[0], b[0]) >= 1.25)
 
 
 def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500, top_n: int = 8,
              base: Settings = Settings(), probe_checks: int = 500, captions: int = 100,
              probe_cache: Path | None = None, probe_scenes: int = 24_000, layout_guidance: float = 0.25,
-             candidates: int = 3) -> dict:
+             candidates: int = 6) -> dict:
     """The whole table; `n` prompts per single-object row (fewer elsewhere, as noted in the table).
 
     `base` sets the sampling (steps, guidance) of every generation; sizes are set per row.
@@ -215,9 +242,9 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500,
             np.mean([v["pairs"] == set(p) for v, p in zip(seen, pairs)]))
 
     sources = single_object_prompts(rng, n // 4, ("medium", "large"))
-    preserved, spread = variations(model, probe, sources, seed, s)
-    table["variations keep shape and colour"] = float(np.mean(preserved))
-    table["variations differ (RMS pixel distance, 0–1)"] = float(np.mean(spread))
+    first = variations(model, probe, sources, seed, s)
+    table["variations keep shape and colour"] = float(np.mean(first["kept"]))
+    table["variations differ (RMS pixel distance, 0–1)"] = float(np.mean(first["spread"]))
 
     table[f"CLIP retrieval top-1 ({captions} held-out captions)"] = retrieval_top1(model, rng, captions)
     table[f"CLIP shape zero-shot, medium+large (1 of 8 captions, {captions} renders)"] = shape_zero_shot(
@@ -240,15 +267,23 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500,
 
     # twice as many sources again, from their own stream so that every row above stays comparable across versions
     more = single_object_prompts(np.random.default_rng(seed + 1), n // 2, ("medium", "large"))
-    kept, _ = variations(model, probe, more, seed + 10 * len(sources), s)
-    table[f"variations keep shape and colour, all {len(sources) + len(more)} sources"] = float(
-        np.mean(preserved + kept))
-    for k in sorted({1, candidates}):  # the same sources and seeds, the layout left to the noise
-        free = replace(s, layout_guidance=layout_guidance, decoder_candidates=k)
-        kept, spread = variations(model, probe, sources + more, seed, free)
-        name = f"variations at layout guidance {layout_guidance:g}" + (f", best of {k} by CLIP" if k > 1 else "")
-        table[f"{name}, all {len(sources) + len(more)} sources"] = {
-            "keep shape and colour": float(np.mean(kept)), "differ (RMS pixel distance, 0–1)": float(np.mean(spread))}
+    wider = variations(model, probe, more, seed + 10 * len(sources), s)
+    everything = f"all {len(sources) + len(more)} sources"
+    table[f"variations keep shape and colour, {everything}"] = float(np.mean(first["kept"] + wider["kept"]))
+    table[f"variations moved or resized (pairs), {everything}"] = float(np.mean(first["moved"] + wider["moved"]))
+    # the same sources and seeds, the layout left to the noise: one draw, the closest of 3, then up to `candidates`
+    rows = [(1, 1.0), (3, 1.0), (candidates, model.config.decoder.accept_cosine)]
+    for k, accept in rows:
+        free = replace(s, layout_guidance=layout_guidance, decoder_candidates=k, accept_cosine=accept)
+        got = variations(model, probe, sources + more, seed, free)
+        name = f"variations at layout guidance {layout_guidance:g}" + (
+            "" if k == 1 else f", best of {k} by CLIP" if accept >= 1 else
+            f", up to {k} by CLIP, accepted at cosine {accept:g}")
+        table[f"{name}, {everything}"] = {
+            "keep shape and colour": float(np.mean(got["kept"])),
+            "differ (RMS pixel distance, 0–1)": float(np.mean(got["spread"])),
+            "moved or resized (pairs)": float(np.mean(got["moved"])),
+            "decoder runs per image": float(np.mean(got["draws"]))}
     table["seconds"] = round(time.time() - began, 1)
     return table
 
@@ -259,7 +294,7 @@ def markdown(table: dict) -> str:
     for key, value in table.items():
         if isinstance(value, dict):
             for k, v in value.items():
-                lines.append(f"| {key}: {k} | {_fmt(v)} |")
+                lines.append(f"| {key}: {k} | {f'{v:.2f}' if k.endswith('per image') else _fmt(v)} |")
         else:
             lines.append(f"| {key} | {_fmt(value)} |")
     return "\n".join(lines)
@@ -283,8 +318,9 @@ def main(argv: list[str]) -> None:
                         "and steps from this folder ('' to always retrain)")
     parser.add_argument("--layout-guidance", type=float, default=0.25,
                         help="the decoder's layout guidance for the row of freer variations")
-    parser.add_argument("--candidates", type=int, default=3,
-                        help="decoder candidates for the last row (freer variations, the closest to z_i kept)")
+    parser.add_argument("--candidates", type=int, default=6,
+                        help="most decoder candidates for the last row (freer variations, the first at the "
+                             "model's accept cosine to z_i kept)")
     parser.add_argument("--out", help="write the table as JSON here")
     args = parser.parse_args(argv)
     torch.manual_seed(args.seed)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
-                               QSpinBox, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+                               QPushButton, QSlider, QSpinBox, QWidget)
 
 from engine.diffusion.noise import MAX_SEED
 from engine.requests import MAX_STEPS, Settings
@@ -64,7 +64,7 @@ class SettingsPanel(QWidget):
         self.decoder_guidance = GuidanceSlider("decoderGuidanceSlider", 8.0)
         self.layout_guidance = GuidanceSlider("layoutGuidanceSlider", 8.0)
         self.layout_guidance.setToolTip("Decoder guidance on its first steps (t ≥ 0.9 T), where position, size and "
-                                        "count are decided. Lower it (0.25, with 3 candidates) for variations that "
+                                        "count are decided. Lower it (0.25, with 6 candidates) for variations that "
                                         "move things around while keeping shape and colour; it follows the decoder "
                                         "guidance until set")
         self._layout_follows = True
@@ -77,9 +77,23 @@ class SettingsPanel(QWidget):
                                "drifts too")
         self.candidates = QSpinBox(objectName="decoderCandidatesSpin")
         self.candidates.setRange(1, 8)
-        self.candidates.setToolTip("Decoder candidates per image: draw this many and keep the one whose CLIP "
-                                   "embedding is closest to the image embedding (each costs one decoder run). "
-                                   "With a low layout guidance, 3 keeps shape and colour far more often")
+        self.candidates.setToolTip("Decoder candidates per image, at most: draw until one's CLIP embedding is "
+                                   "close enough to the image embedding (Accept at), else keep the closest "
+                                   "(each draw costs one decoder run). With a low layout guidance, candidates "
+                                   "keep shape and colour far more often")
+        self.accept = QDoubleSpinBox(objectName="candidateAcceptSpin")
+        self.accept.setRange(-1.0, 1.0)
+        self.accept.setDecimals(3)
+        self.accept.setSingleStep(0.001)
+        self.accept.setValue(1.0)
+        self.accept.setToolTip("Accept at: the CLIP cosine to the image embedding at which a candidate is kept "
+                               "without drawing more; 1 draws them all and keeps the closest (the model sets it)")
+        self.candidates.valueChanged.connect(lambda k: self.accept.setEnabled(k > 1))
+        self.accept.setEnabled(False)
+        candidates_row = QHBoxLayout()
+        candidates_row.addWidget(self.candidates)
+        candidates_row.addWidget(QLabel("accept at"))
+        candidates_row.addWidget(self.accept)
         self.sampler = QComboBox(objectName="samplerCombo")
         self.sampler.addItems(["ddpm", "ddim"])
         self.count = QSpinBox(objectName="countSpin")
@@ -97,7 +111,7 @@ class SettingsPanel(QWidget):
         form.addRow("Decoder guidance", self.decoder_guidance)
         form.addRow("Layout guidance", self.layout_guidance)
         form.addRow("Variation amount", self.amount)
-        form.addRow("Candidates", self.candidates)
+        form.addRow("Candidates", candidates_row)
         form.addRow("Steps P/D/U", steps_row)
         form.addRow("Sampler", self.sampler)
         form.addRow("Images", self.count)
@@ -112,6 +126,7 @@ class SettingsPanel(QWidget):
             self.steps[stage].setValue(value)
         self.prior_guidance.slider.setValue(int(round(10 * (config.prior.guidance if config.prior else 1.0))))
         self.decoder_guidance.slider.setValue(int(round(10 * config.decoder.guidance)))
+        self.accept.setValue(config.decoder.accept_cosine)
         self.size.clear()
         self.size.addItems([f"{s} px" for s in sizes])
         self.size.setCurrentIndex(sizes.index(config.default_size) if config.default_size in sizes else len(sizes) - 1)
@@ -148,6 +163,9 @@ class SettingsPanel(QWidget):
         candidates = s.get("decoder_candidates", 1)  # saved before candidates existed: one
         if isinstance(candidates, int) and 1 <= candidates <= 8:
             self.candidates.setValue(candidates)
+        accept = s.get("accept_cosine", 1.0 if candidates != 1 else None)  # saved before it: the closest of all
+        if isinstance(accept, (int, float)) and not isinstance(accept, bool) and -1 <= accept <= 1:
+            self.accept.setValue(accept)
         if s.get("sampler") in ("ddpm", "ddim"):
             self.sampler.setCurrentText(s["sampler"])
         size = meta.get("size", [None])[0] if isinstance(meta.get("size"), list) else None
@@ -176,5 +194,6 @@ class SettingsPanel(QWidget):
         size = int(self.size.currentText().split()[0]) if self.size.count() else None
         return Settings(prior_guidance=self.prior_guidance.value, decoder_guidance=self.decoder_guidance.value,
                         layout_guidance=self.layout_guidance.value, decoder_candidates=self.candidates.value(),
+                        accept_cosine=self.accept.value(),
                         sampler=self.sampler.currentText(), size=size, prior_steps=self.steps["prior"].value(),
                         decoder_steps=self.steps["decoder"].value(), upsampler_steps=self.steps["upsampler"].value())

@@ -44,9 +44,12 @@ def test_layout_guidance_flag_reaches_the_image(tiny_bundle, tmp_path):
     text = Image.open(tmp_path / "l.png").text
     assert "Layout CFG scale: 0.5" in text["parameters"] and '"layout_guidance": 0.5' in text["unclip"]
     assert main(["vary", str(tmp_path / "l.png"), "--model", str(tiny_bundle), "--seed", "1", "--size", "16",
-                 "--steps", "2,2,2", "--candidates", "2", "--out", str(tmp_path / "v")]) == 0
-    assert "Decoder candidates: 2" in Image.open(next((tmp_path / "v").glob("*.png"))).text["parameters"]
+                 "--steps", "2,2,2", "--candidates", "2", "--accept-cosine", "0.5", "--out", str(tmp_path / "v")]) == 0
+    text = Image.open(next((tmp_path / "v").glob("*.png"))).text
+    assert "Decoder candidates: 2" in text["parameters"] and "Candidate accept cosine: 0.5" in text["parameters"]
+    assert '"accept_cosine": 0.5' in text["unclip"]
     assert main(["generate", "x", "--model", str(tiny_bundle), "--candidates", "9"]) == 2
+    assert main(["generate", "x", "--model", str(tiny_bundle), "--accept-cosine", "1.5"]) == 2
 
 
 def test_quality_preset_is_karlo_original_default(tiny_bundle, tmp_path):

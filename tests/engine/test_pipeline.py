@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 from engine import (CancelToken, Cancelled, EmbeddingToImage, Failed, Finished, ImageReady, ImageVariation,
@@ -95,30 +96,75 @@ def test_layout_guidance_changes_only_the_layout_steps(tiny_model):
     assert np.array_equal(late.image, run(tiny_model, request(decoder_steps=1, decoder_spacing="even"))[0].image)
 
 
-def test_decoder_candidates_keep_the_render_closest_to_z_i(tiny_model, monkeypatch):
+def _draws(tiny_model, monkeypatch, settings):
+    """Run a two-seed text request, returning every decoder draw (B, 3, 16, 16), z_i (B, D), events and images."""
     import engine.pipeline as pipeline
-    s = Settings(size=16, decoder_steps=3)
-    one = [im.image for im in run(tiny_model, TextToImage("a red circle", seeds=(4, 5), settings=s))]
-    three = Settings(size=16, decoder_steps=3, decoder_candidates=3)
-    events = list(generate(tiny_model, TextToImage("a red circle", seeds=(4, 5), settings=three)))
+    drawn, real = [], pipeline.decode
+
+    def spy(*args, **kwargs):
+        x = yield from real(*args, **kwargs)
+        drawn.append(x.clone())
+        return x
+
+    monkeypatch.setattr(pipeline, "decode", spy)
+    request = TextToImage("a red circle", seeds=(4, 5), settings=settings)
+    events = list(generate(tiny_model, request))
+    monkeypatch.undo()
+    return drawn, pipeline.run_embedding(tiny_model, request), events, [im.image for im in events[-1].images]
+
+
+def test_decoder_candidates_keep_the_first_accepted_else_the_closest(tiny_model, monkeypatch):
+    import engine.pipeline as pipeline
+    one = [im.image for im in run(tiny_model, TextToImage("a red circle", seeds=(4, 5),
+                                                          settings=Settings(size=16, decoder_steps=3)))]
+    drawn, z_i, events, kept = _draws(tiny_model, monkeypatch, Settings(size=16, decoder_steps=3, decoder_candidates=3,
+                                                                        accept_cosine=1.0))
     assert [e.stage for e in events if isinstance(e, StageStarted)] == ["prior", "decoder", "decoder", "decoder"]
     assert events[-1].images[0].metadata["settings"]["decoder_candidates"] == 3
+    assert all(np.array_equal(a, b) for a, b in zip(pipeline.to_uint8(drawn[0]).numpy(), one))  # draw 0: the single
+    assert not any(np.array_equal(a, b) for a, b in zip(pipeline.to_uint8(drawn[2]).numpy(), one))  # others: own noise
+    with torch.inference_mode():
+        cos = torch.stack([F.cosine_similarity(tiny_model.clip.encode_image(tiny_model.clip.tensor_pixels(x)), z_i)
+                           for x in drawn])  # (K, B)
+    best = cos.argmax(0)
+    for b in range(2):  # accept 1: the closest of all three
+        assert np.array_equal(kept[b], pipeline.to_uint8(drawn[int(best[b])]).numpy()[b])
 
-    def kept(pick):
-        monkeypatch.setattr(pipeline, "closest", lambda seen, z: torch.full((z.shape[0],), min(pick, len(seen) - 1)))
-        return [im.image for im in run(tiny_model, TextToImage("a red circle", seeds=(4, 5), settings=three))]
+    # a cosine that both images reach within two draws: drawing stops there, each keeps its first accepted
+    accept = float(cos[:2].max(0).values.min()) - 1e-6
+    drawn2, _, events2, kept2 = _draws(tiny_model, monkeypatch, Settings(
+        size=16, decoder_steps=3, decoder_candidates=3, accept_cosine=accept))
+    expected = 1 if bool((cos[0] >= accept).all()) else 2
+    assert len(drawn2) == expected
+    assert [e.stage for e in events2 if isinstance(e, StageStarted)].count("decoder") == expected
+    for b in range(2):
+        first = 0 if cos[0, b] >= accept else 1
+        assert np.array_equal(kept2[b], pipeline.to_uint8(drawn[first]).numpy()[b])
+    assert events2[-1].images[0].metadata["settings"]["accept_cosine"] == accept
 
-    assert all(np.array_equal(a, b) for a, b in zip(kept(0), one))  # candidate 0 is the single render
-    assert not any(np.array_equal(a, b) for a, b in zip(kept(2), one))  # the others are draws of their own
-    monkeypatch.undo()
+    _, _, events0, kept0 = _draws(tiny_model, monkeypatch, Settings(size=16, decoder_steps=3, decoder_candidates=3,
+                                                                   accept_cosine=-1.0))
+    assert [e.stage for e in events0 if isinstance(e, StageStarted)].count("decoder") == 1  # any draw passes −1
+    assert all(np.array_equal(a, b) for a, b in zip(kept0, one))
+
+
+def test_prior_candidates_pick_by_cosine():
+    import engine.pipeline as pipeline
     z_i = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
     seen = torch.tensor([[[0.9, 0.1], [0.0, -1.0]], [[0.1, 0.9], [0.2, 0.9]], [[-1.0, 0.0], [1.0, 0.0]]])  # (K, B, D)
     assert pipeline.closest(seen, z_i).tolist() == [0, 1]
 
 
+def test_the_model_sets_the_accept_cosine(tiny_model):
+    from engine.pipeline import resolve_settings
+    assert resolve_settings(tiny_model, Settings(size=16)).accept_cosine == tiny_model.config.decoder.accept_cosine
+    assert resolve_settings(tiny_model, Settings(size=16, accept_cosine=0.5)).accept_cosine == 0.5
+
+
 @pytest.mark.parametrize("bad", [dict(prior_steps=0), dict(decoder_guidance=float("nan")), dict(sampler="euler"),
                                  dict(eta=-1.0), dict(upsampler_steps=1001), dict(layout_guidance=-0.5),
-                                 dict(decoder_candidates=0), dict(decoder_candidates=9), dict(decoder_candidates=True)])
+                                 dict(decoder_candidates=0), dict(decoder_candidates=9), dict(decoder_candidates=True),
+                                 dict(accept_cosine=1.5), dict(accept_cosine=-1.1), dict(accept_cosine=True)])
 def test_bad_settings_are_user_errors(bad):
     with pytest.raises(UserError):
         Settings(**bad)

@@ -99,7 +99,7 @@ def test_smoke_training_checkpoints_resumes_and_exports(tmp_path):
     assert image.image.shape == (256, 256, 3)  # the bundle's default size, not its largest stage
     quick = Settings(prior_steps=2, decoder_steps=2, upsampler_steps=1)
     table = evaluate(model, seed=0, n=4, probe_steps=3, probe_scenes=64, top_n=1, base=quick, probe_checks=20,
-                     captions=10)
+                     captions=10, candidates=2)
     assert set(table["probe (held-out renders)"]) == {"shape", "colour", "background colour", "background kind",
                                                       "two objects (both pairs)"}
     assert 0 <= table["single object, medium+large, 256 px"]["shape"] <= 1
@@ -116,6 +116,12 @@ def test_smoke_training_checkpoints_resumes_and_exports(tmp_path):
     assert 0 < free["differ (RMS pixel distance, 0–1)"] < 1
     best = table["variations at layout guidance 0.25, best of 3 by CLIP, all 3 sources"]
     assert best["keep shape and colour"] * 9 == pytest.approx(round(best["keep shape and colour"] * 9))
+    assert best["decoder runs per image"] == 3 and free["decoder runs per image"] == 1
+    assert free["moved or resized (pairs)"] * 9 == pytest.approx(round(free["moved or resized (pairs)"] * 9))
+    assert model.config.decoder.accept_cosine == 0.99  # the recipe's, so the last row stops early
+    upto = table["variations at layout guidance 0.25, up to 2 by CLIP, accepted at cosine 0.99, all 3 sources"]
+    assert 1 <= upto["decoder runs per image"] <= 2
+    assert "| variations moved or resized (pairs), all 3 sources |" in markdown(table)
 
 
 def test_probe_reads_slots_and_is_cached(tmp_path):
@@ -215,3 +221,20 @@ def test_weight_average_moves_each_float_tensor_by_one_minus_decay_and_copies_co
     assert torch.allclose(average.shadow["net"]["weight"], torch.full((3,), 2.0))  # 1 + 0.1 · (11 − 1)
     assert torch.equal(average.shadow["net"]["running_var"], torch.ones(3))  # unchanged values stay
     assert int(average.shadow["net"]["num_batches_tracked"]) == 7
+
+
+def test_moved_or_resized_reads_the_object_not_the_noise():
+    from engine.training.evaluate import moved_or_resized, object_geometry
+
+    def pixels(size: str, place: str) -> torch.Tensor:
+        px = render(Scene((Thing("heart", "red", size, place),), "solid", ("blue", "white")), 256)
+        return torch.from_numpy(np.array(px)).permute(2, 0, 1)[None].float() / 127.5 - 1  # (1, 3, 256, 256)
+
+    centre, left, large, again = object_geometry(torch.cat([
+        pixels("medium", "centre"), pixels("medium", "left"), pixels("large", "centre"), pixels("medium", "centre")]))
+    assert abs(centre[1] - 32) < 3 and abs(centre[2] - 32) < 3 and centre[0] > 50
+    assert moved_or_resized(centre, left) and left[2] < centre[2]  # moved left
+    assert moved_or_resized(centre, large) and large[0] > 1.25 * centre[0]  # resized in place
+    assert not moved_or_resized(centre, again)
+    noisy = pixels("medium", "centre") + 0.03 * torch.randn(1, 3, 256, 256, generator=torch.Generator().manual_seed(0))
+    assert not moved_or_resized(centre, object_geometry(noisy)[0])  # edge and texture noise is no move

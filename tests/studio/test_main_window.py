@@ -58,6 +58,11 @@ def test_layout_guidance_follows_the_decoder_until_set_apart(window):
     panel.apply({"settings": {"decoder_guidance": 4.0, "layout_guidance": 1.5, "decoder_candidates": 2}})
     assert (panel.decoder_guidance.value, panel.layout_guidance.value) == (4.0, 1.5)
     assert panel.settings().decoder_candidates == 2
+    assert panel.accept.value() == 1.0 and panel.accept.isEnabled()  # saved before accept existed: closest of all
+    panel.apply({"settings": {"decoder_candidates": 3, "accept_cosine": 0.99}})
+    assert panel.settings().accept_cosine == 0.99 and panel.settings().decoder_candidates == 3
+    panel.candidates.setValue(1)
+    assert not panel.accept.isEnabled()
 
 
 def test_widgets_carry_stable_names(window):
