@@ -75,7 +75,8 @@ It knows nothing else: it is for trying the studio offline, not for photographs.
 
 CLIP: open_clip ViT (64 px, patch 8) and text transformer, {model.config.clip.embed_dim}-d embeddings,
 {model.config.clip.context_length}-token context. Default sampling: prior {model.config.prior.steps} steps at guidance
-{model.config.prior.guidance}, decoder {model.config.decoder.steps} steps at guidance {model.config.decoder.guidance},
+{model.config.prior.guidance}, decoder {model.config.decoder.steps} steps at guidance {model.config.decoder.guidance}
+(decoder candidates accepted at CLIP cosine {model.config.decoder.accept_cosine:g} to z_i),
 upsamplers {", ".join(str(u.steps) for u in model.config.upsamplers)} steps; default output {model.config.default_size} px
 (1024 px is a final-render option).
 
