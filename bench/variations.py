@@ -48,7 +48,7 @@ def main() -> None:
     sources = single_object_prompts(np.random.default_rng(args.seed), args.sources, ("medium", "large"))
     rows = []
     print(f"{len(sources)} sources × 3 variations, 256 px, decoder guidance {model.config.decoder.guidance:g}, "
-          f"layout steps t ≥ {args.layout_from:g} T, best of {args.candidates}")
+          f"layout steps t ≥ {args.layout_from:g} T, up to {args.candidates} decoder draws")
     accept = model.config.decoder.accept_cosine if args.accept is None else args.accept
     if args.candidates > 1:
         print(f"accepted at CLIP cosine {accept:g} to z_i")

@@ -30,7 +30,7 @@ class Settings:
     eta: float = 0.0  # DDIM noise; 0 = deterministic
     size: int | None = None  # output side in px; None = the bundle's default
     prior_candidates: int = 1  # paper §2.2: draw this many z_i and keep the one closest to the caption
-    decoder_candidates: int = 1  # the same trick one stage on: draw this many images, keep the one closest to z_i
+    decoder_candidates: int = 1  # the same trick one stage on: draw up to this many images (see accept_cosine)
     decoder_spacing: str = "karlo"  # "karlo": T−1 … 0 rounded; "even": DDIM strides, never t = T−1 (inversion)
     layout_guidance: float | None = None  # decoder guidance on its layout steps (t ≥ 0.9 T); None = decoder's
     accept_cosine: float | None = None  # decoder candidates: stop at the first this close to z_i; 1 = closest of all

@@ -163,13 +163,13 @@ def variations(model: UnCLIP, probe: Probe, sources: list[Scene], seed: int, s: 
     Source i's variations take seeds seed + 10 i, + 1, + 2.
     """
     out: dict[str, list] = {"kept": [], "spread": [], "moved": [], "draws": []}
+    pairs = [(a, b) for a in range(3) for b in range(a + 1, 3)]
     for i, sc in enumerate(sources):
         source = Image.fromarray(render(sc, 256))
         var = _images(model, [ImageVariation(source, seeds=(seed + 10 * i + j,), settings=s) for j in range(3)],
                       f"variations {i + 1}/{len(sources)}", out["draws"])
         out["kept"] += [next(iter(v["pairs"])) == (sc.things[0].shape, sc.things[0].color) for v in read(probe, var)]
         flat = (var.flatten(1) + 1) / 2
-        pairs = [(a, b) for a in range(3) for b in range(a + 1, 3)]
         out["spread"] += [float((flat[a] - flat[b]).pow(2).mean().sqrt()) for a, b in pairs]
         geometry = object_geometry(var)
         out["moved"] += [moved_or_resized(geometry[a], geometry[b]) for a, b in pairs]
@@ -272,7 +272,7 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500,
     table[f"variations keep shape and colour, {everything}"] = float(np.mean(first["kept"] + wider["kept"]))
     table[f"variations moved or resized (pairs), {everything}"] = float(np.mean(first["moved"] + wider["moved"]))
     # the same sources and seeds, the layout left to the noise: one draw, the closest of 3, then up to `candidates`
-    rows = [(1, 1.0), (3, 1.0), (candidates, model.config.decoder.accept_cosine)]
+    rows = dict.fromkeys([(1, 1.0), (3, 1.0), (candidates, model.config.decoder.accept_cosine)])  # no repeats
     for k, accept in rows:
         free = replace(s, layout_guidance=layout_guidance, decoder_candidates=k, accept_cosine=accept)
         got = variations(model, probe, sources + more, seed, free)
