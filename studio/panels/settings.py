@@ -35,6 +35,9 @@ class GuidanceSlider(QWidget):
     def value(self) -> float:
         return self.slider.value() / self.scale
 
+    def set_value(self, value: float) -> None:
+        self.slider.setValue(int(round(value * self.scale)))
+
 
 class SettingsPanel(QWidget):
     """Builds `Settings` and seeds from what the artist set."""
@@ -62,14 +65,14 @@ class SettingsPanel(QWidget):
         seed_row.addWidget(self.seed_lock)
         self.prior_guidance = GuidanceSlider("priorGuidanceSlider", 4.0)
         self.decoder_guidance = GuidanceSlider("decoderGuidanceSlider", 8.0)
-        self.layout_guidance = GuidanceSlider("layoutGuidanceSlider", 8.0)
+        self.layout_guidance = GuidanceSlider("layoutGuidanceSlider", 8.0, scale=100)  # 0.25 is the freer variations'
         self.layout_guidance.setToolTip("Decoder guidance on its first steps (t ≥ 0.9 T), where position, size and "
                                         "count are decided. Lower it (0.25, with 6 candidates) for variations that "
                                         "move things around while keeping shape and colour; it follows the decoder "
                                         "guidance until set")
         self._layout_follows = True
         self.layout_guidance.slider.valueChanged.connect(
-            lambda v: setattr(self, "_layout_follows", v == self.decoder_guidance.slider.value()))
+            lambda v: setattr(self, "_layout_follows", self.layout_guidance.value == self.decoder_guidance.value))
         self.decoder_guidance.slider.valueChanged.connect(self._follow)
         self.amount = GuidanceSlider("variationAmountSlider", 0.0, maximum=1.0, scale=100)
         self.amount.setToolTip("Variations: 0 keeps the image's embedding and draws new noise (the paper's "
@@ -124,8 +127,8 @@ class SettingsPanel(QWidget):
         for stage, value in (("prior", config.prior.steps if config.prior else 1),
                              ("decoder", config.decoder.steps), ("upsampler", ups)):
             self.steps[stage].setValue(value)
-        self.prior_guidance.slider.setValue(int(round(10 * (config.prior.guidance if config.prior else 1.0))))
-        self.decoder_guidance.slider.setValue(int(round(10 * config.decoder.guidance)))
+        self.prior_guidance.set_value(config.prior.guidance if config.prior else 1.0)
+        self.decoder_guidance.set_value(config.decoder.guidance)
         self.accept.setValue(config.decoder.accept_cosine)
         self.size.clear()
         self.size.addItems([f"{s} px" for s in sizes])
@@ -134,8 +137,8 @@ class SettingsPanel(QWidget):
     def _follow(self, value: int) -> None:
         """Keep the layout guidance equal to the decoder guidance until the artist sets it apart."""
         if self._layout_follows:
-            self.layout_guidance.slider.setValue(value)
-        self._layout_follows = self.layout_guidance.slider.value() == value
+            self.layout_guidance.set_value(self.decoder_guidance.value)
+        self._layout_follows = self.layout_guidance.value == self.decoder_guidance.value
 
     def new_seed(self) -> None:
         self.seed.setValue(random.randint(0, SEED_SPIN_MAX))
@@ -157,9 +160,9 @@ class SettingsPanel(QWidget):
         for slider, key in ((self.prior_guidance, "prior_guidance"), (self.decoder_guidance, "decoder_guidance"),
                             (self.layout_guidance, "layout_guidance")):
             if isinstance(s.get(key), (int, float)):
-                slider.slider.setValue(int(round(10 * s[key])))
+                slider.set_value(s[key])
         if "layout_guidance" not in s:  # saved before layout guidance existed: it was the decoder's
-            self.layout_guidance.slider.setValue(self.decoder_guidance.slider.value())
+            self.layout_guidance.set_value(self.decoder_guidance.value)
         candidates = s.get("decoder_candidates", 1)  # saved before candidates existed: one
         if isinstance(candidates, int) and 1 <= candidates <= 8:
             self.candidates.setValue(candidates)

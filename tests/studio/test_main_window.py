@@ -50,9 +50,9 @@ def test_layout_guidance_follows_the_decoder_until_set_apart(window):
     panel = window.settings
     panel.decoder_guidance.slider.setValue(60)
     assert panel.layout_guidance.value == 6.0
-    panel.layout_guidance.slider.setValue(5)
+    panel.layout_guidance.set_value(0.25)  # the freer variations' setting is reachable
     panel.decoder_guidance.slider.setValue(70)
-    assert panel.layout_guidance.value == 0.5 and panel.settings().layout_guidance == 0.5
+    assert panel.layout_guidance.value == 0.25 and panel.settings().layout_guidance == 0.25
     panel.apply({"settings": {"decoder_guidance": 3.0}})  # saved before layout guidance existed
     assert panel.layout_guidance.value == 3.0
     panel.apply({"settings": {"decoder_guidance": 4.0, "layout_guidance": 1.5, "decoder_candidates": 2}})
