@@ -21,7 +21,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine import load_bundle  # noqa: E402
 from engine.training.data import rendered  # noqa: E402
-from engine.training.stages import clip_pixels  # noqa: E402
 from engine.training.world import BACKGROUNDS, COLORS, POSITIONS, SHAPES, SIZES, sample_scene  # noqa: E402
 
 ATTRIBUTES = {  # name: (label of a scene's only object or background, classes)
@@ -41,7 +40,7 @@ def embeddings(n: int, seed: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]
     rng = np.random.default_rng(seed)
     scenes = [sample_scene(rng, max_things=1) for _ in range(n)]
     size = model.config.clip.image_size
-    z = torch.cat([model.clip.encode_image(clip_pixels(model, rendered(scenes[i:i + 500], size)))
+    z = torch.cat([model.clip.encode_image(model.clip.tensor_pixels(rendered(scenes[i:i + 500], size)))
                    for i in range(0, n, 500)]).float()
     return z, {k: torch.tensor([f(s) for s in scenes]) for k, (f, _) in ATTRIBUTES.items()}
 

@@ -30,7 +30,6 @@ from ..requests import EmbeddingToImage, ImageVariation, Settings, TextToImage
 from ..stages.decoder import decoder_fn
 from .data import rendered
 from .probe import Probe, held_out_accuracy, read, train_probe
-from .stages import clip_pixels
 from .world import COLORS, SHAPES, Scene, Thing, render
 
 COLOR_NAMES = list(COLORS)
@@ -99,7 +98,7 @@ def frechet(a: torch.Tensor, b: torch.Tensor) -> float:
 def _render_z_i(model: UnCLIP, scenes: list[Scene]) -> torch.Tensor:
     """CLIP z_i of each scene's render at CLIP's size (N, D), unnormalised as the decoder takes it."""
     images = rendered(scenes, model.config.clip.image_size)  # (N, 3, H, W) in [-1, 1]
-    return model.clip.encode_image(clip_pixels(model, images))
+    return model.clip.encode_image(model.clip.tensor_pixels(images))
 
 
 def _render_embeddings(model: UnCLIP, scenes: list[Scene]) -> torch.Tensor:

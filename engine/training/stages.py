@@ -16,16 +16,11 @@ from .loop import train
 from .world import caption, twin
 
 
-def clip_pixels(model: UnCLIP, images: torch.Tensor) -> torch.Tensor:
-    """Renders in [-1, 1] at CLIP's size → CLIP's normalised input (the engine's own preprocessing)."""
-    return model.clip.tensor_pixels(images)
-
-
 @torch.no_grad()
 def image_embeddings(model: UnCLIP, data: SceneSet, batch: int = 256) -> torch.Tensor:
     """z_i of every render (N, D), from the (trained, frozen) CLIP image tower."""
     pick = [torch.arange(i, min(i + batch, len(data.scenes))) for i in range(0, len(data.scenes), batch)]
-    out = [model.clip.encode_image(clip_pixels(model, data.images(i).to(model.device))) for i in pick]
+    out = [model.clip.encode_image(model.clip.tensor_pixels(data.images(i).to(model.device))) for i in pick]
     return torch.cat(out)
 
 
@@ -66,7 +61,7 @@ def train_clip(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: 
         phrasing = rng.integers(2**32, size=len(scenes))
         captions = [caption(s, np.random.default_rng(k)) for s, k in zip(scenes + twins, [*phrasing, *phrasing])]
         images = torch.cat([data.images(idx), rendered(twins, data.pixels.shape[-1])]).to(device)
-        z_i = F.normalize(towers.visual(clip_pixels(model, images)), dim=-1)
+        z_i = F.normalize(towers.visual(model.clip.tensor_pixels(images)), dim=-1)
         z_t = F.normalize(towers.text(tokenizer(captions).to(device))[0], dim=-1)
         logits = logit_scale.clamp(max=math.log(100)).exp() * z_i @ z_t.T
         same = torch.tensor([[a == b for b in captions] for a in captions], dtype=torch.float32, device=device)
