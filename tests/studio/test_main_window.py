@@ -65,6 +65,28 @@ def test_layout_guidance_follows_the_decoder_until_set_apart(window):
     assert not panel.accept.isEnabled()
 
 
+def test_free_layout_button_applies_the_preset_and_shows_whether_it_holds(window, qtbot):
+    panel = window.settings
+    panel.accept.setValue(1.0)
+    qtbot.mouseClick(panel.free_layout, Qt.MouseButton.LeftButton)
+    s = panel.settings()
+    assert (s.layout_guidance, s.decoder_candidates) == (0.25, 6) and panel.free_layout.isChecked()
+    assert s.accept_cosine == window.worker.model.config.decoder.accept_cosine  # the model's threshold
+    panel.decoder_guidance.slider.setValue(50)  # the layout no longer follows the decoder while free
+    assert panel.settings().layout_guidance == 0.25
+    panel.candidates.setValue(3)  # set by hand away from the preset: the button comes up
+    assert not panel.free_layout.isChecked()
+    panel.candidates.setValue(6)
+    assert panel.free_layout.isChecked()
+    qtbot.mouseClick(panel.free_layout, Qt.MouseButton.LeftButton)  # off: the paper's variations
+    s = panel.settings()
+    assert (s.layout_guidance, s.decoder_candidates) == (5.0, 1) and not panel.free_layout.isChecked()
+    panel.decoder_guidance.slider.setValue(40)
+    assert panel.settings().layout_guidance == 4.0  # following again
+    panel.apply({"settings": {"layout_guidance": 0.25, "decoder_candidates": 6, "accept_cosine": 0.99}})
+    assert panel.free_layout.isChecked()  # a saved image made with the preset shows it
+
+
 def test_widgets_carry_stable_names(window):
     from PySide6.QtWidgets import QWidget
     for name in NAMES:
