@@ -92,9 +92,12 @@ def test_user_errors_are_one_line_and_status_2(tiny_bundle, tmp_path, capsys, ar
 def test_interrupt_mid_stage_writes_nothing(tiny_bundle, tmp_path):
     """A real process, stopped by SIGINT in the decoder: exit 130, no file, no temporary left."""
     out = tmp_path / "out"
+    # a shell's background job (`.ci/run &`) starts with SIGINT ignored, and so would main.py: give it Ctrl+C back
+    start = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+             "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), "generate", "x", "--model", str(tiny_bundle), "--seed", "1",
-         "--steps", "2,1000,2", "--out", str(out)], stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        [sys.executable, "-c", start, str(ROOT / "main.py"), "generate", "x", "--model", str(tiny_bundle),
+         "--seed", "1", "--steps", "2,1000,2", "--out", str(out)], stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     seen = ""
     deadline = time.time() + 120
     while "decoder" not in seen and time.time() < deadline:
