@@ -82,6 +82,8 @@ class SettingsPanel(QWidget):
                                     f"{FREE_LAYOUT_GUIDANCE:g} and up to {FREE_LAYOUT_CANDIDATES} candidates at the "
                                     f"model's accept cosine; off: the paper's variations (layout guidance = decoder "
                                     f"guidance, one candidate)")
+        self.free_layout.setStyleSheet("QPushButton:checked { background: #8ab4f8; color: #202124; "
+                                       "border: 1px solid #8ab4f8; border-radius: 3px; padding: 3px 8px; }")
         self.free_layout.toggled.connect(self._set_free_layout)
         self._model_accept = 1.0
         self.amount = GuidanceSlider("variationAmountSlider", 0.0, maximum=1.0, scale=100)
