@@ -82,8 +82,9 @@ class SettingsPanel(QWidget):
                                     f"{FREE_LAYOUT_GUIDANCE:g} and up to {FREE_LAYOUT_CANDIDATES} candidates at the "
                                     f"model's accept cosine; off: the paper's variations (layout guidance = decoder "
                                     f"guidance, one candidate)")
-        self.free_layout.setStyleSheet("QPushButton:checked { background: #8ab4f8; color: #202124; "
-                                       "border: 1px solid #8ab4f8; border-radius: 3px; padding: 3px 8px; }")
+        self.free_layout.setStyleSheet("QPushButton:checked { background: palette(highlight); "
+                                       "color: palette(highlighted-text); border: 1px solid palette(highlight); "
+                                       "border-radius: 3px; padding: 3px 8px; }")
         self.free_layout.toggled.connect(self._set_free_layout)
         self._model_accept = 1.0
         self.amount = GuidanceSlider("variationAmountSlider", 0.0, maximum=1.0, scale=100)
@@ -160,8 +161,6 @@ class SettingsPanel(QWidget):
 
     def _set_free_layout(self, on: bool) -> None:
         """Apply the free-layout preset, or go back to the paper's variations."""
-        if on == self._is_free_layout():
-            return
         if on:
             self.layout_guidance.set_value(FREE_LAYOUT_GUIDANCE)
             self.candidates.setValue(FREE_LAYOUT_CANDIDATES)
