@@ -9,6 +9,8 @@ HEADLESS = {"generate", "vary", "interpolate", "textdiff", "batch", "grid", "inf
 def main(argv: list[str] | None = None) -> int:
     """Open the studio, or run a headless command."""
     argv = sys.argv[1:] if argv is None else argv
+    from engine.cpu import keep_freed_memory
+    keep_freed_memory()
     if argv and argv[0] in HEADLESS:
         from engine.cli import main as cli_main
         return cli_main(argv)

@@ -1,7 +1,8 @@
 """CPU timings of the embedded default: first preview after Generate, 64/256/1024 px text→image.
 
     python bench/cpu_default.py [--model default] [--repeats 3]
-Numbers are the best of `repeats` runs after a warm-up, on this machine's CPU (torch threads as set).
+Numbers are the best of `repeats` runs after a warm-up, on this machine's CPU (torch threads as set), with the
+runtime `python main.py` sets up: glibc keeping freed memory, and `--dtype auto` (bfloat16 where the CPU has it).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine import Finished, Settings, StepDone, TextToImage, generate, load_bundle  # noqa: E402
+from engine.cpu import default_dtype, keep_freed_memory  # noqa: E402
 
 PROMPT = "a large red circle on a blue background"
 
@@ -33,9 +35,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="default")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--dtype", default="auto", choices=("auto", "float32", "bfloat16"))
     args = parser.parse_args()
-    model = load_bundle(args.model)
-    print(f"torch threads: {torch.get_num_threads()}")
+    kept = keep_freed_memory()
+    dtype = default_dtype("cpu") if args.dtype == "auto" else getattr(torch, args.dtype)
+    model = load_bundle(args.model, "cpu", dtype)
+    print(f"torch threads: {torch.get_num_threads()}, {str(dtype).removeprefix('torch.')}, "
+          f"malloc keeps freed memory: {kept}")
     print(f"{'size':>6} {'first preview s':>16} {'total s':>8}")
     for size in model.config.sizes:
         first_preview_and_total(model, size)  # warm-up

@@ -15,7 +15,7 @@ from torch import nn
 
 from .config import BundleConfig, ClipConfig, DecoderStageConfig, PriorStageConfig, UpsamplerStageConfig, \
     from_dict, to_dict
-from .model import UnCLIP, Upsampler
+from .model import UnCLIP, Upsampler, clip_dtype
 from .nn.conditioning import DecoderConditioning
 from .nn.transformer import PriorTransformer
 from .nn.unet import UNet
@@ -131,11 +131,11 @@ def _load_own(folder: Path, index: dict, device, dtype) -> UnCLIP:
         default_size=index.get("default_size"),
     )
 
-    def load(factory, name: str, stem: str = "model") -> nn.Module:
+    def load(factory, name: str, stem: str = "model", dtype_=dtype) -> nn.Module:
         return load_module(factory, [(read_files(weight_files(folder / name, (stem,)), device), IDENTITY)],
-                           f"{name}/{stem}", device, dtype)
+                           f"{name}/{stem}", device, dtype_)
 
-    clip = load(lambda: ClipTowers(config.clip), "clip")
+    clip = load(lambda: ClipTowers(config.clip), "clip", dtype_=clip_dtype(device, dtype))
     prior = load(lambda: PriorTransformer(config.prior.network), "prior") if config.prior else None
     decoder = load(lambda: UNet(config.decoder.network), "decoder")
     conditioning = load(lambda: DecoderConditioning(config.decoder.conditioning), "decoder", "conditioning")

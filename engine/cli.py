@@ -12,6 +12,7 @@ import torch
 from tqdm import tqdm
 
 from .bundles import load_bundle, save_bundle
+from .cpu import default_dtype
 from .diffusion.noise import MAX_SEED
 from .errors import UserError
 from .events import Cancelled, Failed, Finished, StageStarted, StepDone
@@ -161,19 +162,19 @@ def _seeds(args) -> tuple[int, ...]:
     return tuple(range(first, first + args.count))
 
 
-def _device(args) -> tuple[str, torch.dtype]:
+def _device(args, exact: bool = False) -> tuple[str, torch.dtype]:
     device = args.device
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     elif device == "cuda" and not torch.cuda.is_available():
         raise UserError("--device cuda: no CUDA GPU is available on this machine")
     if args.dtype == "auto":
-        return device, torch.float16 if device == "cuda" else torch.float32
+        return device, default_dtype(device, exact)
     return device, getattr(torch, args.dtype)
 
 
-def _load(args) -> UnCLIP:
-    device, dtype = _device(args)
+def _load(args, exact: bool = False) -> UnCLIP:
+    device, dtype = _device(args, exact)
     return load_bundle(args.model, device, dtype)
 
 
@@ -303,10 +304,9 @@ def cmd_batch(args) -> None:
     jobs = parse_jobs(args.jobs)
     if args.ray:
         from .ray_batch import run_ray
-        dtype = args.dtype if args.dtype != "auto" else ("float16" if args.device == "cuda" else "float32")
-        summary = run_ray(args.ray, args.model, args.device, dtype, jobs, Path(args.out), args.chunk, args.workers)
+        summary = run_ray(args.ray, args.model, args.device, args.dtype, jobs, Path(args.out), args.chunk, args.workers)
     else:
-        summary = run_local(_load(args), jobs, Path(args.out))
+        summary = run_local(_load(args, exact=True), jobs, Path(args.out))
     print(summary.text())
     if summary.failed and not summary.done and not summary.skipped:
         raise UserError(f"every job failed (first: line {summary.failed[0][0]}: {summary.failed[0][1]})")

@@ -11,7 +11,7 @@ import torch
 
 from .config import BundleConfig, ClipConfig, DecoderStageConfig, PriorStageConfig, UpsamplerStageConfig
 from .diffusion.schedule import DiffusionConfig
-from .model import UnCLIP, Upsampler
+from .model import UnCLIP, Upsampler, clip_dtype
 from .nn.conditioning import ConditioningConfig, DecoderConditioning
 from .nn.transformer import PriorConfig, PriorTransformer
 from .nn.unet import UNet, UNetConfig
@@ -272,11 +272,10 @@ def load_karlo(folder: Path, index: dict, device, dtype: torch.dtype) -> UnCLIP:
 
 def assemble(config: BundleConfig, sources: dict, device, dtype: torch.dtype) -> UnCLIP:
     """Our networks from diffusers-named tensors, per component (files, or state dicts in memory)."""
-    clip_dtype = torch.float32 if torch.device(device).type == "cpu" else dtype
     clip_sources = [(sources["text_encoder"], TEXT_MAP)]
     if config.clip.vision:
         clip_sources.append((sources["image_encoder"], VISION_MAP))
-    clip = load_module(lambda: ClipTowers(config.clip), clip_sources, "text_encoder", device, clip_dtype)
+    clip = load_module(lambda: ClipTowers(config.clip), clip_sources, "text_encoder", device, clip_dtype(device, dtype))
     prior = None
     if config.prior is not None:
         prior = load_module(lambda: PriorTransformer(config.prior.network), [(sources["prior"], PRIOR_MAP)], "prior",

@@ -14,6 +14,11 @@ from .nn.unet import UNet
 from .stages.embed import ClipEncoder, ClipTowers
 
 
+def clip_dtype(device: torch.device | str, dtype: torch.dtype) -> torch.dtype:
+    """CLIP runs in float32 on a CPU, as open_clip expects (a small share of the time), else in `dtype`."""
+    return torch.float32 if torch.device(device).type == "cpu" else dtype
+
+
 @dataclass
 class Upsampler:
     """One upsampling stage: the network for the first steps and, optionally, one for the last step."""
@@ -71,8 +76,7 @@ class UnCLIP:
     def to(self, device: torch.device | str, dtype: torch.dtype = torch.float32) -> "UnCLIP":
         """Move every network (CLIP stays float32 on CPU, as open_clip expects)."""
         for name, module in self.modules().items():
-            cpu_clip = name == "clip" and torch.device(device).type == "cpu"
-            module.to(device=device, dtype=torch.float32 if cpu_clip else dtype)
+            module.to(device=device, dtype=clip_dtype(device, dtype) if name == "clip" else dtype)
         return self
 
     def channels_last(self) -> "UnCLIP":

@@ -31,8 +31,11 @@ def renderer_class(ray):
             import torch
 
             from .bundles import load_bundle
+            from .cpu import default_dtype, keep_freed_memory
+            keep_freed_memory()
             torch.set_num_threads(threads)
-            self.model = load_bundle(model, device, getattr(torch, dtype))
+            chosen = default_dtype(device, exact=True) if dtype == "auto" else getattr(torch, dtype)
+            self.model = load_bundle(model, device, chosen)
 
         def render(self, jobs: list[Job]) -> list[tuple[str, list | None, str]]:
             out = []

@@ -11,6 +11,8 @@ import torch
 from PySide6.QtCore import QSettings, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
+from engine.cpu import default_dtype
+
 from .main_window import MainWindow
 from .state import StudioState
 from .theme import app_icon, apply_dark_theme
@@ -35,7 +37,7 @@ def engine_choice(device: str, store: QSettings) -> tuple[str, torch.dtype]:
         name = str(store.value("engine/dtype", "") or "")
         if name in ("float32", "float16", "bfloat16"):
             return device, getattr(torch, name)
-    return device, torch.float16 if device == "cuda" else torch.float32
+    return device, default_dtype(device)
 
 
 def collect_garbage_on_the_gui_thread(window) -> None:

@@ -45,7 +45,7 @@ def test_bad_job_lines_name_their_line(tmp_path, line, message):
 
 def test_a_saved_images_settings_replay_in_bulk(tiny_bundle, tmp_path):
     assert main(["generate", "a green ring", "--model", str(tiny_bundle), "--seed", "9", "--size", "32",
-                 "--steps", "2,2,2", "--out", str(tmp_path / "orig.png")]) == 0
+                 "--steps", "2,2,2", "--dtype", "float32", "--out", str(tmp_path / "orig.png")]) == 0
     record = json.loads(Image.open(tmp_path / "orig.png").text["unclip"])
     (tmp_path / "replay.jsonl").write_text(json.dumps(record) + "\n")
     assert main(["batch", str(tmp_path / "replay.jsonl"), "--model", str(tiny_bundle), "--out",

@@ -320,10 +320,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--candidates", type=int, default=6,
                         help="most decoder candidates for the last row (freer variations, the first at the "
                              "model's accept cosine to z_i kept)")
+    parser.add_argument("--dtype", default="float32", choices=("float32", "bfloat16"),
+                        help="the precision the model runs in (the card's table: float32)")
     parser.add_argument("--out", help="write the table as JSON here")
     args = parser.parse_args(argv)
     torch.manual_seed(args.seed)
-    table = evaluate(load_bundle(args.model), args.seed, args.prompts, args.probe_steps,
+    table = evaluate(load_bundle(args.model, "cpu", getattr(torch, args.dtype)), args.seed, args.prompts, args.probe_steps,
                      probe_cache=Path(args.probe_cache) if args.probe_cache else None,
                      layout_guidance=args.layout_guidance, candidates=args.candidates)
     print(markdown(table))
