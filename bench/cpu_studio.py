@@ -72,6 +72,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--frames", type=int, default=5)
     args = parser.parse_args()
+    from engine.cpu import keep_freed_memory
+    keep_freed_memory()  # as main.py does for the studio
     app = QApplication.instance() or QApplication([])
     from studio.app import create_main_window
     tmp = Path(tempfile.mkdtemp())
