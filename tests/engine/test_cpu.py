@@ -29,6 +29,14 @@ def test_bfloat16_renders_the_float32_image():
     assert np.abs(a - b).mean() < 2 and not np.array_equal(a, b)  # of 255
 
 
+def test_clip_stays_float32_on_a_cpu(tiny_bundle):
+    from engine import load_bundle
+    model = load_bundle(str(tiny_bundle), "cpu", torch.bfloat16)
+    assert model.dtype == torch.bfloat16 and next(model.clip.towers.parameters()).dtype == torch.float32
+    model.to("cpu", torch.float16)
+    assert model.dtype == torch.float16 and next(model.clip.towers.parameters()).dtype == torch.float32
+
+
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's mallopt")
 def test_keep_freed_memory_is_accepted_by_glibc():
     assert cpu.keep_freed_memory() is True
