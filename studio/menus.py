@@ -5,6 +5,8 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
+from engine.cpu import native_bfloat16
+
 DEVICES = ("cpu", "cuda")
 PRECISIONS = ("float32", "bfloat16", "float16")
 
@@ -15,6 +17,17 @@ def _action(menu, text: str, slot, shortcut: str | None = None) -> QAction:
     if shortcut is not None:
         action.setShortcut(QKeySequence(shortcut))
     return action
+
+
+def precision_tip(name: str) -> str:
+    """What a precision means on this machine, for the Engine menu's status tips."""
+    if name == "float32":
+        return "float32: full precision, on every CPU"
+    if name == "float16":
+        return "float16: for CUDA GPUs (Auto's choice there)"
+    if native_bfloat16():
+        return "bfloat16: this CPU computes it natively, the fastest here (Auto's choice on it)"
+    return "bfloat16: this CPU has no native bfloat16, so it is slower than float32 here"
 
 
 def build_menus(w) -> None:
@@ -43,7 +56,7 @@ def build_menus(w) -> None:
         _action(w.device_menu, device, lambda _=False, d=device: w.set_engine(device=d))
     w.precision_menu = engine.addMenu("Precision")
     for name in PRECISIONS:
-        _action(w.precision_menu, name, lambda _=False, n=name: w.set_engine(dtype=n))
+        _action(w.precision_menu, name, lambda _=False, n=name: w.set_engine(dtype=n)).setStatusTip(precision_tip(name))
     _action(engine, "Cancel current job", w.cancel)
     _action(engine, "Clear queue", lambda: w.worker.clear_queue())
     help_menu = bar.addMenu("&Help")

@@ -264,6 +264,8 @@ def test_status_bar_and_precision_switch(window, qtbot):
     qtbot.waitUntil(lambda: window.status_bar.device.text() == f"cpu · {other}", timeout=30_000)
     generate_one(window, qtbot)
     assert window.state.results[-1].metadata["dtype"] == other
+    tips = {a.text(): a.statusTip() for a in window.precision_menu.actions()}
+    assert ("natively" in tips["bfloat16"]) == (start == "bfloat16") and "CUDA" in tips["float16"]
     assert "ms/step" in window.status_bar.timing.text()
 
 
