@@ -11,7 +11,7 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar,
                                QSplitter, QVBoxLayout, QWidget)
 
-from engine import Failed, ImageVariation, StageStarted, StepDone, TextToImage, UserError
+from engine import Failed, Finished, ImageVariation, StageStarted, StepDone, TextToImage, UserError
 from engine.hub import cached_unclip_repos
 from engine.metadata import read_png_metadata, save_png
 from engine.sources import load_image_with_notes
@@ -361,8 +361,16 @@ class MainWindow(QMainWindow):
                                               or event.step == event.steps):
                 self._last_preview = now
                 self.canvas.show_pixels(event.preview[0], f"{event.stage} step {event.step}/{event.steps}")
+        elif isinstance(event, Finished) and event.images:
+            self._finished(event)
         elif isinstance(event, Failed):
             self._say(f"⚠ Failed: {event.message}")
+
+    def _finished(self, event: Finished) -> None:
+        """Say how long the job took, and let the Size list show each size's last time on this machine."""
+        n, size = len(event.images), event.images[0].image.shape[0]
+        self._say(f"{self.status.text()} · {'done' if n == 1 else f'{n} images'} in {event.seconds:.1f} s")
+        self.settings.note_time(size, event.seconds / n)
 
     def _on_started(self, job_id: int, label: str) -> None:
         self.state.set_busy(True)

@@ -117,6 +117,8 @@ class SettingsPanel(QWidget):
         self.count = QSpinBox(objectName="countSpin")
         self.count.setRange(1, 16)
         self.size = QComboBox(objectName="sizeCombo")
+        self.size.currentIndexChanged.connect(
+            lambda i: self.size.setToolTip(self.size.itemData(i, Qt.ItemDataRole.ToolTipRole) or ""))
         self.steps = {stage: QSpinBox(objectName=f"{stage}StepsSpin") for stage in ("prior", "decoder", "upsampler")}
         steps_row = QHBoxLayout()
         for stage, spin in self.steps.items():
@@ -152,6 +154,15 @@ class SettingsPanel(QWidget):
         self.size.clear()
         self.size.addItems([f"{s} px" for s in sizes])
         self.size.setCurrentIndex(sizes.index(config.default_size) if config.default_size in sizes else len(sizes) - 1)
+
+    def note_time(self, size: int, seconds: float) -> None:
+        """Show, on the Size list, how long one image of `size` px last took here (1024 px: the final render)."""
+        index = self.size.findText(f"{size} px")
+        if index >= 0:
+            self.size.setItemData(index, f"{size} px: {seconds:.1f} s an image, last time on this machine",
+                                  Qt.ItemDataRole.ToolTipRole)
+            if index == self.size.currentIndex():
+                self.size.setToolTip(self.size.itemData(index, Qt.ItemDataRole.ToolTipRole))
 
     def _follow(self, value: int) -> None:
         """Keep the layout guidance equal to the decoder guidance until the artist sets it apart."""

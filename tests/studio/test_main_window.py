@@ -170,6 +170,17 @@ def generate_one(window, qtbot, prompt="a red circle", seed=7, count=1):
     qtbot.waitUntil(lambda: window.gallery.count() == before + count, timeout=60_000)
 
 
+def test_a_finished_job_says_its_time_and_the_size_list_keeps_it(window, qtbot):
+    size = window.settings.size.currentText()
+    generate_one(window, qtbot)
+    qtbot.waitUntil(lambda: " · done in " in window.status.text(), timeout=30_000)
+    seconds = float(window.status.text().rsplit(" in ", 1)[1].removesuffix(" s"))
+    assert window.status.text().startswith("seed 7 — ") and seconds > 0
+    assert window.settings.size.toolTip() == f"{size}: {seconds:.1f} s an image, last time on this machine"
+    window.settings.size.setCurrentIndex(0 if window.settings.size.currentIndex() else 1)
+    assert window.settings.size.toolTip() == ""  # never rendered at that size yet
+
+
 def test_queue_runs_next_removes_and_keeps_order(window, qtbot):
     order = []
     window.worker.job_started.connect(lambda job_id, label: order.append(label))
