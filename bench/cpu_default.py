@@ -16,7 +16,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine import Finished, Settings, StepDone, TextToImage, generate, load_bundle  # noqa: E402
-from engine.cpu import default_dtype, keep_freed_memory  # noqa: E402
+from engine.cpu import dtype_named, keep_freed_memory  # noqa: E402
 
 PROMPT = "a large red circle on a blue background"
 
@@ -38,7 +38,7 @@ def main() -> None:
     parser.add_argument("--dtype", default="auto", choices=("auto", "float32", "bfloat16"))
     args = parser.parse_args()
     kept = keep_freed_memory()
-    dtype = default_dtype("cpu") if args.dtype == "auto" else getattr(torch, args.dtype)
+    dtype = dtype_named(args.dtype, "cpu")
     model = load_bundle(args.model, "cpu", dtype)
     print(f"torch threads: {torch.get_num_threads()}, {str(dtype).removeprefix('torch.')}, "
           f"malloc keeps freed memory: {kept}")

@@ -12,7 +12,7 @@ import torch
 from tqdm import tqdm
 
 from .bundles import load_bundle, save_bundle
-from .cpu import default_dtype
+from .cpu import dtype_named
 from .diffusion.noise import MAX_SEED
 from .errors import UserError
 from .events import Cancelled, Failed, Finished, StageStarted, StepDone
@@ -168,9 +168,7 @@ def _device(args, exact: bool = False) -> tuple[str, torch.dtype]:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     elif device == "cuda" and not torch.cuda.is_available():
         raise UserError("--device cuda: no CUDA GPU is available on this machine")
-    if args.dtype == "auto":
-        return device, default_dtype(device, exact)
-    return device, getattr(torch, args.dtype)
+    return device, dtype_named(args.dtype, device, exact)
 
 
 def _load(args, exact: bool = False) -> UnCLIP:

@@ -15,7 +15,7 @@ KEEP = ((M_MMAP_THRESHOLD, 1 << 30), (M_TRIM_THRESHOLD, 1 << 30), (M_TOP_PAD, 25
 
 
 def native_bfloat16() -> bool:
-    """Whether this CPU computes bfloat16 in hardware (AVX-512 BF16 or AMX), where oneDNN's bf16 kernels beat float32."""
+    """Whether this CPU computes bfloat16 in hardware (AVX-512 BF16 or AMX): oneDNN's bf16 kernels then beat float32."""
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
     return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
 
@@ -29,6 +29,11 @@ def default_dtype(device: str, exact: bool = False) -> torch.dtype:
     if device == "cuda":
         return torch.float16
     return torch.bfloat16 if native_bfloat16() and not exact else torch.float32
+
+
+def dtype_named(name: str, device: str, exact: bool = False) -> torch.dtype:
+    """A `--dtype` value: 'auto' is `default_dtype`, any other the torch dtype of that name."""
+    return default_dtype(device, exact) if name == "auto" else getattr(torch, name)
 
 
 def keep_freed_memory() -> bool:

@@ -31,11 +31,10 @@ def renderer_class(ray):
             import torch
 
             from .bundles import load_bundle
-            from .cpu import default_dtype, keep_freed_memory
+            from .cpu import dtype_named, keep_freed_memory
             keep_freed_memory()
             torch.set_num_threads(threads)
-            chosen = default_dtype(device, exact=True) if dtype == "auto" else getattr(torch, dtype)
-            self.model = load_bundle(model, device, chosen)
+            self.model = load_bundle(model, device, dtype_named(dtype, device, exact=True))
 
         def render(self, jobs: list[Job]) -> list[tuple[str, list | None, str]]:
             out = []

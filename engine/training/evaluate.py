@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from ..bundles import load_bundle
+from ..errors import UserError
 from ..events import Finished, StageStarted
 from ..model import UnCLIP
 from ..pipeline import generate
@@ -324,8 +325,11 @@ def main(argv: list[str]) -> None:
                         help="the precision the model runs in (the card's table: float32)")
     parser.add_argument("--out", help="write the table as JSON here")
     args = parser.parse_args(argv)
+    if args.prompts < 4:
+        raise UserError(f"--prompts must be at least 4 (the variations row takes a quarter of them), got {args.prompts}")
     torch.manual_seed(args.seed)
-    table = evaluate(load_bundle(args.model, "cpu", getattr(torch, args.dtype)), args.seed, args.prompts, args.probe_steps,
+    model = load_bundle(args.model, "cpu", getattr(torch, args.dtype))
+    table = evaluate(model, args.seed, args.prompts, args.probe_steps,
                      probe_cache=Path(args.probe_cache) if args.probe_cache else None,
                      layout_guidance=args.layout_guidance, candidates=args.candidates)
     print(markdown(table))

@@ -113,3 +113,8 @@ def test_the_studio_takes_any_prompt(qtbot, tiny_bundle, tmp_path):
     qtbot.waitUntil(lambda: w.gallery.count() == len(PROMPTS), timeout=120_000)
     assert all("\x00" not in r.prompt for r in w.state.results)
     close_window(w)
+
+
+def test_too_few_eval_prompts_is_one_line_error(capsys):
+    assert main(["eval", "--prompts", "1"]) == 2  # checked before the probe or the model loads
+    assert "--prompts must be at least 4" in one_line_error(capsys)
