@@ -22,7 +22,8 @@ def parameters_text(meta: dict) -> str:
         ("Seed", meta["seed"]), ("Size", f"{meta['size'][0]}x{meta['size'][1]}"),
         ("Model hash", meta["model"]["hash"]), ("Model", meta["model"]["name"]),
         ("Prior steps", s["prior_steps"]), ("Prior CFG scale", s["prior_guidance"]),
-        ("Upsampler steps", s["upsampler_steps"]), ("Version", f"unclip-studio {meta['engine_version']}"),
+        ("Upsampler steps", ", ".join(map(str, meta.get("upsampler_steps", [s["upsampler_steps"]])))),  # per stage
+        ("Version", f"unclip-studio {meta['engine_version']}"),
     ]
     if s.get("layout_guidance") not in (None, s["decoder_guidance"]):
         pairs.insert(3, ("Layout CFG scale", s["layout_guidance"]))
@@ -30,7 +31,7 @@ def parameters_text(meta: dict) -> str:
         if s.get("accept_cosine") is not None:
             pairs.insert(3, ("Candidate accept cosine", s["accept_cosine"]))
         pairs.insert(3, ("Decoder candidates", s["decoder_candidates"]))
-    return meta.get("prompt", "") + "\n" + ", ".join(f"{k}: {v}" for k, v in pairs)
+    return meta.get("prompt", "") + "\n" + ", ".join(f"{k}: {v}" for k, v in pairs if v != "")
 
 
 def save_png(path: str | Path, image: np.ndarray, meta: dict) -> Path:

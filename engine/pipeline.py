@@ -69,7 +69,7 @@ def resolve_settings(model: UnCLIP, settings: Settings) -> Settings:
         settings, size=size,
         prior_steps=pick(settings.prior_steps, prior.steps),
         decoder_steps=pick(settings.decoder_steps, c.decoder.steps),
-        upsampler_steps=pick(settings.upsampler_steps, c.upsamplers[0].steps if c.upsamplers else 1),
+        upsampler_steps=settings.upsampler_steps,  # None: each upsampler its own config's steps
         prior_guidance=pick(settings.prior_guidance, prior.guidance),
         decoder_guidance=guidance, layout_guidance=pick(settings.layout_guidance, guidance),
         accept_cosine=pick(settings.accept_cosine, c.decoder.accept_cosine))
@@ -138,9 +138,10 @@ def generate(model: UnCLIP, request: Request, cancel: CancelToken | None = None,
         for i, (cfg, up) in enumerate(zip(model.config.upsamplers, model.upsamplers)):
             if cfg.size > s.size:
                 break
-            x = yield from drive(f"upsampler{i}", s.upsampler_steps, upsample(
+            steps = s.upsampler_steps or cfg.steps
+            x = yield from drive(f"upsampler{i}", steps, upsample(
                 up.first, up.last, model.process(f"upsampler{i}"), x, cfg.size, noise(f"upsampler{i}"),
-                s.upsampler_steps, **opts), cfg.size)
+                steps, **opts), cfg.size)
         pixels = to_uint8(x).numpy()
         ready = tuple(ImageReady(i, seed, pixels[i], describe(model, request, s, i, z_i[i]))
                       for i, seed in enumerate(seeds))
@@ -237,6 +238,7 @@ def describe(model: UnCLIP, request: Request, s: Settings, index: int, image_emb
     meta = {
         "kind": request.kind, "prompt": request.prompt, "seed": request.seeds[index], "index": index,
         "settings": dataclasses.asdict(s), "size": [s.size, s.size],
+        "upsampler_steps": [s.upsampler_steps or u.steps for u in model.config.upsamplers if u.size <= s.size],
         "model": {"id": model.model_id, "name": model.config.name, "hash": model.fingerprint},
         "device": model.device.type, "dtype": str(model.dtype).removeprefix("torch."),
         "engine_version": ENGINE_VERSION,

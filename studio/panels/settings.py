@@ -125,6 +125,8 @@ class SettingsPanel(QWidget):
             spin.setRange(1, MAX_STEPS)
             spin.setToolTip(f"{stage} steps")
             steps_row.addWidget(spin)
+        self.steps["upsampler"].setMinimum(0)  # 0 shows "auto": each upsampler its own default steps
+        self.steps["upsampler"].setSpecialValueText("auto")
         form = QFormLayout(self)
         form.addRow("Seed", seed_row)
         form.addRow("Prior guidance", self.prior_guidance)
@@ -143,10 +145,11 @@ class SettingsPanel(QWidget):
     def set_model(self, config) -> None:
         """Offer the loaded bundle's output sizes (largest selected) and its default step counts."""
         sizes = config.sizes
-        ups = config.upsamplers[0].steps if config.upsamplers else 1
         for stage, value in (("prior", config.prior.steps if config.prior else 1),
-                             ("decoder", config.decoder.steps), ("upsampler", ups)):
+                             ("decoder", config.decoder.steps), ("upsampler", 0)):
             self.steps[stage].setValue(value)
+        own = ", ".join(f"{u.size} px {u.steps}" for u in config.upsamplers)
+        self.steps["upsampler"].setToolTip(f"upsampler steps, for every upsampler (auto: each its own: {own})")
         self.prior_guidance.set_value(config.prior.guidance if config.prior else 1.0)
         self.decoder_guidance.set_value(config.decoder.guidance)
         self._model_accept = config.decoder.accept_cosine
@@ -207,6 +210,8 @@ class SettingsPanel(QWidget):
         for stage in ("prior", "decoder", "upsampler"):
             if isinstance(s.get(f"{stage}_steps"), int):
                 self.steps[stage].setValue(s[f"{stage}_steps"])
+        if "upsampler_steps" in s and s["upsampler_steps"] is None:  # made with each upsampler's own steps
+            self.steps["upsampler"].setValue(0)
         for slider, key in ((self.prior_guidance, "prior_guidance"), (self.decoder_guidance, "decoder_guidance"),
                             (self.layout_guidance, "layout_guidance")):
             if isinstance(s.get(key), (int, float)):
@@ -249,4 +254,4 @@ class SettingsPanel(QWidget):
                         layout_guidance=self.layout_guidance.value, decoder_candidates=self.candidates.value(),
                         accept_cosine=self.accept.value(),
                         sampler=self.sampler.currentText(), size=size, prior_steps=self.steps["prior"].value(),
-                        decoder_steps=self.steps["decoder"].value(), upsampler_steps=self.steps["upsampler"].value())
+                        decoder_steps=self.steps["decoder"].value(), upsampler_steps=self.steps["upsampler"].value() or None)

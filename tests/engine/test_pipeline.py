@@ -37,6 +37,20 @@ def test_same_request_gives_identical_pixels(tiny_model):
     assert not np.array_equal(a[0].image, c[0].image)
 
 
+def test_each_upsampler_runs_its_own_steps_unless_told(tiny_model):
+    from dataclasses import replace
+
+    from engine.metadata import parameters_text
+    ups = (tiny_model.config.upsamplers[0], replace(tiny_model.config.upsamplers[1], steps=2))
+    model = replace(tiny_model, config=replace(tiny_model.config, upsamplers=ups))
+    for told, expected in ((None, [3, 2]), (5, [5, 5])):
+        events = list(generate(model, TextToImage("x", settings=Settings(upsampler_steps=told))))
+        assert [e.steps for e in events if isinstance(e, StageStarted)][2:] == expected
+        meta = events[-1].images[0].metadata
+        assert meta["settings"]["upsampler_steps"] == told and meta["upsampler_steps"] == expected
+        assert f"Upsampler steps: {', '.join(map(str, expected))}," in parameters_text(meta)
+
+
 @pytest.mark.parametrize("size,stages", [(16, 2), (32, 3), (64, 4)])
 def test_size_stops_the_chain_early(tiny_model, size, stages):
     events = list(generate(tiny_model, TextToImage("x", settings=Settings(size=size))))

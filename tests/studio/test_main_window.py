@@ -181,6 +181,17 @@ def test_a_finished_job_says_its_time_and_the_size_list_keeps_it(window, qtbot):
     assert window.settings.size.toolTip() == ""  # never rendered at that size yet
 
 
+def test_upsampler_steps_auto_round_trips(window, qtbot):
+    ups = window.settings.steps["upsampler"]
+    assert ups.value() == 0 and ups.text() == "auto" and window.settings.settings().upsampler_steps is None
+    ups.setValue(2)
+    assert window.settings.settings().upsampler_steps == 2
+    window.settings.apply({"settings": {"upsampler_steps": None}})
+    assert ups.text() == "auto"
+    window.settings.apply({"settings": {"upsampler_steps": 3}})  # records made before auto: one number for all
+    assert window.settings.settings().upsampler_steps == 3
+
+
 def test_queue_runs_next_removes_and_keeps_order(window, qtbot):
     order = []
     window.worker.job_started.connect(lambda job_id, label: order.append(label))
