@@ -14,7 +14,7 @@ from typing import Callable, Generator, Iterator
 import torch
 import torch.nn.functional as F
 
-from .config import PriorStageConfig
+from .config import PriorStageConfig, UpsamplerStageConfig
 from .diffusion.noise import PerImageNoise
 from .diffusion.samplers import NoiseFn, Step
 from .diffusion.schedule import respace
@@ -73,6 +73,11 @@ def resolve_settings(model: UnCLIP, settings: Settings) -> Settings:
         prior_guidance=pick(settings.prior_guidance, prior.guidance),
         decoder_guidance=guidance, layout_guidance=pick(settings.layout_guidance, guidance),
         accept_cosine=pick(settings.accept_cosine, c.decoder.accept_cosine))
+
+
+def upsampler_steps(s: Settings, stage: UpsamplerStageConfig) -> int:
+    """The steps an upsampler runs: the request's for every upsampler, else the stage's own."""
+    return s.upsampler_steps or stage.steps
 
 
 def decoder_timesteps(s: Settings) -> int | str:
@@ -138,7 +143,7 @@ def generate(model: UnCLIP, request: Request, cancel: CancelToken | None = None,
         for i, (cfg, up) in enumerate(zip(model.config.upsamplers, model.upsamplers)):
             if cfg.size > s.size:
                 break
-            steps = s.upsampler_steps or cfg.steps
+            steps = upsampler_steps(s, cfg)
             x = yield from drive(f"upsampler{i}", steps, upsample(
                 up.first, up.last, model.process(f"upsampler{i}"), x, cfg.size, noise(f"upsampler{i}"),
                 steps, **opts), cfg.size)
@@ -238,7 +243,7 @@ def describe(model: UnCLIP, request: Request, s: Settings, index: int, image_emb
     meta = {
         "kind": request.kind, "prompt": request.prompt, "seed": request.seeds[index], "index": index,
         "settings": dataclasses.asdict(s), "size": [s.size, s.size],
-        "upsampler_steps": [s.upsampler_steps or u.steps for u in model.config.upsamplers if u.size <= s.size],
+        "upsampler_steps": [upsampler_steps(s, u) for u in model.config.upsamplers if u.size <= s.size],
         "model": {"id": model.model_id, "name": model.config.name, "hash": model.fingerprint},
         "device": model.device.type, "dtype": str(model.dtype).removeprefix("torch."),
         "engine_version": ENGINE_VERSION,
