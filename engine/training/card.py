@@ -84,6 +84,7 @@ upsamplers {", ".join(str(u.steps) for u in model.config.upsamplers)} steps; def
 
 ```
 python main.py train all --run runs/default     # the CPU recipe, resumable: run it again to continue
+python main.py train all --run runs/fit --minutes 180  # the recipe fitted to 3 hours of this machine's wall clock
 python main.py train all --run runs/gpu --device cuda  # the same recipe on a GPU
 python main.py train decoder --run runs/more --init default --device cuda --batch 256 --steps 200000 \\
     --minutes 7 --world mixed                   # train one stage on from this bundle for 7 minutes

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,19 +22,49 @@ STAGES = ("clip", "prior", "decoder", "upsampler0", "upsampler1")
 
 @dataclass(frozen=True)
 class Segment:
-    """Train on to step `until` on `world`'s scenes, at `size` px (None: the stage's own size)."""
+    """Train on to step `until` on `world`'s scenes, at `size` px (None: the stage's own size).
+
+    `minutes`: its wall clock in the recipe's run on the 2-core CPU (v4's logs), its share of a time budget.
+    """
 
     until: int
     world: str = "full"
     size: int | None = None
+    minutes: float = 1.0
 
 
 # Each stage's schedule as the shipped bundle was trained: one cosine decay to each segment's step count in
 # turn, every segment resuming the last one's checkpoint (a warm restart of the learning rate). The decoder
 # is a curriculum: single centred objects at 32 px first (it learns shapes there), then the world at 64 px.
-STEPS = {"clip": (Segment(3000), Segment(4500)), "prior": (Segment(2500),),
-         "decoder": (Segment(6000, "centred", 32), Segment(19000)),
-         "upsampler0": (Segment(900),), "upsampler1": (Segment(500),)}
+# Logged minutes: CLIP 26.4 (split by steps), decoder 127.8 (32 px at 0.16 s a step, the rest at 64 px), prior
+# 21.3, upsamplers 7.5 and 1.4: 184.4 in all, so `train all --minutes 180` trims each to 97.6% on that CPU.
+STEPS = {"clip": (Segment(3000, minutes=17.6), Segment(4500, minutes=8.8)), "prior": (Segment(2500, minutes=21.3),),
+         "decoder": (Segment(6000, "centred", 32, minutes=16.0), Segment(19000, minutes=111.8)),
+         "upsampler0": (Segment(900, minutes=7.5),), "upsampler1": (Segment(500, minutes=1.4),)}
+
+
+class Budget:
+    """A wall-clock budget shared by the segments still to run, in proportion to their recipe minutes."""
+
+    def __init__(self, seconds: float, weights: list[float]) -> None:
+        self.deadline, self.weights = time.time() + seconds, list(weights)
+
+    def next(self) -> float:
+        """Seconds for the next segment: its share of the time left among the segments still to run."""
+        left = max(0.0, self.deadline - time.time())  # a segment that ran short or long moves the rest
+        share = self.weights[0] / sum(self.weights)
+        self.weights.pop(0)
+        return left * share
+
+    @staticmethod
+    def spent(run_dir: Path, stages: tuple[str, ...]) -> float:
+        """Training seconds the stages' loss logs already hold (a resumed budget counts them)."""
+        total = 0.0
+        for stage in stages:
+            log = run_dir / f"{stage}.log.jsonl"
+            lines = log.read_text().splitlines() if log.is_file() else []
+            total += json.loads(lines[-1])["seconds"] if lines else 0.0
+        return total
 
 
 def trained_model(run_dir: Path, init: str | None = None) -> UnCLIP:
@@ -61,27 +93,37 @@ def initial_bundle(spec: str) -> UnCLIP:
 
 
 def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, device: str = "cpu",
-        init: str | None = None, batch: int | None = None, minutes: float | None = None,
+        init: str | None = None, batch: int | None = None, budget: Budget | None = None,
         world: str = "full") -> None:
     """Train one stage through its schedule segments (earlier stages' checkpoints are loaded first).
 
-    `steps` replaces the recipe's segments with one on `world`; `minutes` fits that one to a wall-clock budget.
+    `steps` replaces the recipe's segments with one on `world`; `budget` fits each segment to its share of
+    a wall-clock budget (the loop measures its rate and shortens its cosine schedule to what fits).
     """
     sized = {} if batch is None else {"batch": batch}
-    if minutes is not None:
-        sized["budget_s"] = minutes * 60
     torch.backends.cudnn.benchmark = device.startswith("cuda")  # fixed shapes: let cuDNN time its kernels once
-    for segment in (Segment(steps, world),) if steps is not None else STEPS[stage]:
+    for segment in segments(stage, steps, world):
         torch.manual_seed(seed)
         model = trained_model(run_dir, init).to(device)
         if stage.startswith("upsampler"):
-            train_upsampler(model, int(stage[-1]), segment.until, run_dir, **sized)
+            train_upsampler(model, int(stage[-1]), segment.until, run_dir, **sized, **share(budget))
             continue
         data = scene_set(scenes, DEFAULT_BUNDLE.decoder.size, seed, cache=run_dir, world=segment.world)
         if stage == "decoder":
-            train_decoder(model, data, segment.until, run_dir, size=segment.size, **sized)
+            train_decoder(model, data, segment.until, run_dir, size=segment.size, **sized, **share(budget))
             continue
-        {"clip": train_clip, "prior": train_prior}[stage](model, data, segment.until, run_dir, **sized)
+        {"clip": train_clip, "prior": train_prior}[stage](model, data, segment.until, run_dir, **sized,
+                                                            **share(budget))
+
+
+def segments(stage: str, steps: int | None, world: str = "full") -> tuple[Segment, ...]:
+    """The stage's recipe segments, or one segment to `steps` on `world`."""
+    return (Segment(steps, world),) if steps is not None else STEPS[stage]
+
+
+def share(budget: Budget | None) -> dict[str, float]:
+    """The next segment's `budget_s` argument: its share of the budget's time left (none without a budget)."""
+    return {} if budget is None else {"budget_s": budget.next()}
 
 
 def device_of(name: str) -> str:
@@ -125,8 +167,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--device", default="cpu", help="train on this torch device (cpu, cuda, cuda:1 …)")
     parser.add_argument("--init", help="start from this bundle's weights (e.g. default) where --run has no checkpoint")
     parser.add_argument("--batch", type=int, help="batch size for the stage (default: the recipe's)")
-    parser.add_argument("--minutes", type=float, help="with --steps: fit the schedule to this much training time "
-                        "(the step count becomes what the measured rate fits, at most --steps)")
+    parser.add_argument("--minutes", type=float, help="fit the training to this wall clock: each segment of the "
+                        "recipe (or the one --steps segment) gets its share of the time left and runs as many steps "
+                        "as its measured rate fits, at most its own; training time already logged in --run counts")
     parser.add_argument("--world", choices=("full", "centred", "mixed"), default="full",
                         help="with --steps: the scenes CLIP, prior or decoder train on "
                         "(mixed: a quarter of draws single centred objects)")
@@ -136,8 +179,8 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     if args.batch is not None and args.batch < 2:
         raise UserError(f"--batch must be at least 2 (CLIP pairs each scene with a changed twin), got {args.batch}")
-    if args.minutes is not None and (args.steps is None or args.minutes <= 0):
-        raise UserError("--minutes needs --steps (the most steps to run) and a positive number of minutes")
+    if args.minutes is not None and args.minutes <= 0:
+        raise UserError(f"--minutes must be a positive number of minutes, got {args.minutes:g}")
     run_dir = Path(args.run)
     if args.stage == "export":
         print(export(run_dir, Path(args.out), args.init))
@@ -145,7 +188,13 @@ def main(argv: list[str]) -> None:
     if args.stage == "card":
         print(card(run_dir, Path(args.out), Path(args.eval), Path(args.notes) if args.notes else None))
         return
-    for stage in STAGES if args.stage == "all" else (args.stage,):
+    stages = STAGES if args.stage == "all" else (args.stage,)
+    device, budget = device_of(args.device), None
+    if args.minutes is not None:
+        weights = [seg.minutes for stage in stages for seg in segments(stage, args.steps, args.world)]
+        budget = Budget(args.minutes * 60 - Budget.spent(run_dir, stages), weights)
+        print(f"budget: {args.minutes:g} min, {Budget.spent(run_dir, stages) / 60:.1f} of them already logged "
+              f"in {run_dir}", file=sys.stderr)
+    for stage in stages:
         print(f"== {stage}", file=sys.stderr)
-        run(stage, run_dir, args.steps, args.scenes, args.seed, device_of(args.device), args.init, args.batch,
-            args.minutes, args.world)
+        run(stage, run_dir, args.steps, args.scenes, args.seed, device, args.init, args.batch, budget, args.world)

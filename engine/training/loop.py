@@ -60,7 +60,8 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
     (checkpoints hold both; a run resumed from a checkpoint without one starts the average there).
     `bf16`: run the forward pass under CPU/GPU bfloat16 autocast (master weights stay float32).
     `budget_s`: fit the schedule to this many seconds of training: after `probe` steps the run's length
-    becomes as many steps as the measured rate fits (at most `steps`); a resumed run keeps that length.
+    becomes as many steps as the measured rate fits (at most `steps`), or ends sooner if the budget runs out
+    first; a resumed run keeps that length.
     """
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt, log = run_dir / f"{name}.pt", run_dir / f"{name}.log.jsonl"
@@ -83,8 +84,9 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
         opt.load_state_dict(state["opt"])
         sched.load_state_dict(state["sched"])
         start = state["step"]
-        if budgeted and "budgeted" in state:  # the same budgeted run, resumed: keep its length
-            plan["steps"], budget_s = state["budgeted"], None
+        fixed = state.get("budgeted")  # (steps asked, steps the budget fitted); an int in older checkpoints
+        if budgeted and fixed is not None and (isinstance(fixed, int) or fixed[0] == steps):
+            plan["steps"], budget_s = (fixed if isinstance(fixed, int) else fixed[1]), None  # same run: keep it
     offset = _elapsed(log, start) if state is not None else 0.0
     average = EMA(modules, ema) if ema is not None else None
     if average is not None and state is not None and "ema" in state:
@@ -115,6 +117,8 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
         running = value if running is None else 0.98 * running + 0.02 * value
         bar.update()
         step = done = step + 1
+        if budget_s is not None and done < start + probe and time.time() - began >= budget_s:
+            plan["steps"] = bar.total = done  # the budget ran out before the rate was measured: stop here
         if done % 50 == 0 or done == plan["steps"]:
             bar.set_postfix(loss=f"{running.item():.4f}")
             with log.open("a") as f:
@@ -126,7 +130,7 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
             saved = {"modules": {k: m.state_dict() for k, m in modules.items()}, "opt": opt.state_dict(),
                      "sched": sched.state_dict(), "step": done, "extra": [p.detach() for p in extra_params or []]}
             if budgeted:
-                saved["budgeted"] = plan["steps"]
+                saved["budgeted"] = [steps, plan["steps"]]  # a later segment (more steps asked) fits anew
             if average is not None:
                 saved["ema"] = average.shadow
             torch.save(saved, tmp)

@@ -178,8 +178,8 @@ def test_training_option_errors_are_one_line(tmp_path, tiny_bundle):
         train_main(["prior", "--batch", "1", "--run", str(tmp_path)])
     with pytest.raises(UserError, match="not the shape of the default recipe"):
         train_main(["prior", "--init", str(tiny_bundle), "--run", str(tmp_path)])
-    with pytest.raises(UserError, match="--minutes needs --steps"):
-        train_main(["prior", "--minutes", "5", "--run", str(tmp_path)])
+    with pytest.raises(UserError, match="--minutes must be a positive number"):
+        train_main(["prior", "--minutes", "0", "--run", str(tmp_path)])
     assert not list(tmp_path.iterdir())  # nothing was started
 
 
@@ -195,10 +195,43 @@ def test_a_time_budget_fixes_the_run_length_from_the_measured_rate(tmp_path, mon
 
     loop.train("toy", {"net": net}, step, 1000, tmp_path, warmup=1, budget_s=60, probe=10)
     saved = torch.load(tmp_path / "toy.pt", weights_only=True)
-    assert saved["step"] == saved["budgeted"] == 30  # 60 s at 2 s a step, not the 1,000 asked for
+    assert saved["step"] == 30 and saved["budgeted"] == [1000, 30]  # 60 s at 2 s a step, not the 1,000 asked
     assert saved["sched"]["_last_lr"][0] == pytest.approx(0.02 * 3e-4)  # the cosine ran out at step 30
     loop.train("toy", {"net": net}, step, 1000, tmp_path, warmup=1, budget_s=60, probe=10)
     assert torch.load(tmp_path / "toy.pt", weights_only=True)["step"] == 30  # resumed: same length, done
+    loop.train("toy", {"net": net}, step, 2000, tmp_path, warmup=1, budget_s=40, probe=10)  # the next segment
+    assert torch.load(tmp_path / "toy.pt", weights_only=True)["budgeted"] == [2000, 50]  # fitted anew: 20 more
+    loop.train("toy", {"net": net}, step, 3000, tmp_path, warmup=1, budget_s=7, probe=10)  # out before the probe
+    assert torch.load(tmp_path / "toy.pt", weights_only=True)["budgeted"] == [3000, 54]  # 4 steps reach 7 s
+
+
+def test_a_budget_shares_the_time_left_by_recipe_minutes_and_counts_logged_training(tmp_path, monkeypatch):
+    from engine.training import command
+    clock = {"now": 0.0}
+    monkeypatch.setattr(command.time, "time", lambda: clock["now"])
+    budget = command.Budget(100, [1, 3])
+    assert budget.next() == 25  # a quarter of 100 s
+    clock["now"] = 50  # the first segment overran by 25 s: the last gets what is left
+    assert budget.next() == 50
+    (tmp_path / "clip.log.jsonl").write_text('{"step": 50, "seconds": 30.0}\n{"step": 100, "seconds": 61.5}\n')
+    assert command.Budget.spent(tmp_path, ("clip", "prior")) == 61.5
+
+
+def test_minutes_without_steps_fit_every_recipe_segment_to_its_share(tmp_path, monkeypatch):
+    from engine.training import command
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(command.time, "time", lambda: clock["now"])
+    monkeypatch.setitem(command.STEPS, "prior", (command.Segment(2, minutes=1), command.Segment(4, minutes=3)))
+    given = []
+
+    def train_prior(model, data, until, run_dir, budget_s):
+        given.append((until, budget_s))
+        clock["now"] += budget_s  # each segment takes its whole share
+
+    monkeypatch.setattr(command, "train_prior", train_prior)
+    (tmp_path / "prior.log.jsonl").write_text('{"step": 1, "seconds": 20.0}\n')  # logged before: it counts
+    train_main(["prior", "--scenes", "16", "--minutes", "1", "--run", str(tmp_path)])
+    assert given == [(2, 10.0), (4, 30.0)]  # 60 s less the 20 logged, shared 1 : 3
 
 
 def test_mixed_world_draws_a_quarter_centred_objects(tmp_path):
