@@ -7,7 +7,8 @@ variations of each source draw `--candidates` decoder images at 64 px (the engin
 base + 10 i + j for variation j of source i; the default bases are the model card's calibration run); CLIP's cosine of each draw to the source's z_i, the eval's probe verdict (shape
 and colour kept) and the object's place and size are recorded once, then every rule is replayed on them:
 the closest of all draws, and for each threshold the first draw that reaches it (else the closest).
-Reported per rule over all streams: kept, pairs moved or resized (the eval's measure), decoder runs.
+Reported per rule over all streams: kept, pairs moved or resized (the eval's measure), decoder runs; and how
+often one draw keeps shape and colour, by the source's shape (where the decoder is weak).
 """
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def draws(model, probe, stream: int, base: int, n: int, k: int, layout: float) -
             geometry.append(object_geometry(x))
         print(f"\r  stream {stream}: {i + 1}/{n}", end="", file=sys.stderr)
         out += [{"cos": [cos[d][j] for d in range(k)], "kept": [kept[d][j] for d in range(k)],
-                 "geometry": [geometry[d][j] for d in range(k)]} for j in range(3)]
+                 "geometry": [geometry[d][j] for d in range(k)], "shape": want[0]} for j in range(3)]
     print(file=sys.stderr)
     return out
 
@@ -102,8 +103,14 @@ def main() -> None:
     for name, accept in rules:
         rows.append({"rule": name, **replay(variations, accept)})
         print(f"| {name} | {100 * rows[-1]['kept']:.1f}% | {100 * rows[-1]['moved']:.1f}% | {rows[-1]['runs']:.2f} |")
+    shapes = sorted({v["shape"] for v in variations})
+    by_shape = {s: float(np.mean([k for v in variations if v["shape"] == s for k in v["kept"]])) for s in shapes}
+    print("each draw keeps shape and colour, by shape: " + ", ".join(
+        f"{s} {100 * r:.0f}% ({sum(len(v['kept']) for v in variations if v['shape'] == s)})"
+        for s, r in sorted(by_shape.items(), key=lambda kv: kv[1])))
     if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "rows": rows}, indent=2) + "\n")
+        Path(args.json).write_text(json.dumps({"args": vars(args), "rows": rows, "draw_keep_by_shape": by_shape},
+                                              indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -102,7 +102,8 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
             rate = (now - halfway) / (probe - probe // 2)  # seconds a step, once warmed up
             plan["steps"] = min(steps, max(step + 1, step + int((budget_s - (now - began)) / rate)))
             bar.total = plan["steps"]
-            print(f"train {name}: {rate * 1000:.0f} ms a step → {plan['steps']} steps in {budget_s:.0f} s",
+            print(f"train {name}: {rate * 1000:.0f} ms a step → to step {plan['steps']} of {steps} "
+                  f"({100 * (plan['steps'] - start) / (steps - start):.0f}% of the steps left) in {budget_s:.0f} s",
                   file=sys.stderr)
         with autocast:
             loss = step_fn(step).float()
