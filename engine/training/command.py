@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -14,6 +13,7 @@ from ..bundles import default_bundle_path, load_bundle, save_bundle
 from ..errors import UserError
 from ..model import UnCLIP
 from .data import scene_set
+from .loop import logged_seconds
 from .recipe import DEFAULT_BUNDLE
 from .stages import train_clip, train_decoder, train_prior, train_upsampler
 
@@ -59,12 +59,7 @@ class Budget:
     @staticmethod
     def spent(run_dir: Path, stages: tuple[str, ...]) -> float:
         """Training seconds the stages' loss logs already hold (a resumed budget counts them)."""
-        total = 0.0
-        for stage in stages:
-            log = run_dir / f"{stage}.log.jsonl"
-            lines = log.read_text().splitlines() if log.is_file() else []
-            total += json.loads(lines[-1])["seconds"] if lines else 0.0
-        return total
+        return sum(logged_seconds(run_dir / f"{stage}.log.jsonl") for stage in stages)
 
 
 def trained_model(run_dir: Path, init: str | None = None) -> UnCLIP:
@@ -192,9 +187,9 @@ def main(argv: list[str]) -> None:
     device, budget = device_of(args.device), None
     if args.minutes is not None:
         weights = [seg.minutes for stage in stages for seg in segments(stage, args.steps, args.world)]
-        budget = Budget(args.minutes * 60 - Budget.spent(run_dir, stages), weights)
-        print(f"budget: {args.minutes:g} min, {Budget.spent(run_dir, stages) / 60:.1f} of them already logged "
-              f"in {run_dir}", file=sys.stderr)
+        spent = Budget.spent(run_dir, stages)
+        budget = Budget(args.minutes * 60 - spent, weights)
+        print(f"budget: {args.minutes:g} min, {spent / 60:.1f} of them already logged in {run_dir}", file=sys.stderr)
     for stage in stages:
         print(f"== {stage}", file=sys.stderr)
         run(stage, run_dir, args.steps, args.scenes, args.seed, device, args.init, args.batch, budget, args.world)

@@ -32,7 +32,7 @@ class EMA:
                 avg.copy_(value)
 
 
-def _elapsed(log: Path, step: int) -> float:
+def logged_seconds(log: Path, step: float = float("inf")) -> float:
     """Training seconds already spent up to `step`, from the loss log (so times add up across resumes)."""
     seconds = 0.0
     if log.is_file():
@@ -87,7 +87,7 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
         fixed = state.get("budgeted")  # (steps asked, steps the budget fitted); an int in older checkpoints
         if budgeted and fixed is not None and (isinstance(fixed, int) or fixed[0] == steps):
             plan["steps"], budget_s = (fixed if isinstance(fixed, int) else fixed[1]), None  # same run: keep it
-    offset = _elapsed(log, start) if state is not None else 0.0
+    offset = logged_seconds(log, start) if state is not None else 0.0
     average = EMA(modules, ema) if ema is not None else None
     if average is not None and state is not None and "ema" in state:
         average.shadow = state["ema"]
