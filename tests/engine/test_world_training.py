@@ -271,3 +271,14 @@ def test_moved_or_resized_reads_the_object_not_the_noise():
     assert not moved_or_resized(centre, again)
     noisy = pixels("medium", "centre") + 0.03 * torch.randn(1, 3, 256, 256, generator=torch.Generator().manual_seed(0))
     assert not moved_or_resized(centre, object_geometry(noisy)[0])  # edge and texture noise is no move
+
+
+def test_the_whole_recipe_fits_a_budget_and_every_segment_records_its_fitted_length(tmp_path):
+    from engine.training import command
+    run_dir = tmp_path / "fit"
+    train_main(["all", "--minutes", "0.01", "--scenes", "16", "--batch", "2", "--run", str(run_dir)])  # 0.6 s
+    for stage, segments in command.STEPS.items():
+        saved = torch.load(run_dir / f"{stage}.pt", weights_only=True)
+        asked, fitted = saved["budgeted"]
+        assert asked == segments[-1].until and saved["step"] == fitted  # the last segment ran, fitted anew
+        assert fitted < segments[0].until  # far fewer steps than the recipe's: the budget stopped each one
