@@ -98,17 +98,17 @@ def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, de
     sized = {} if batch is None else {"batch": batch}
     torch.backends.cudnn.benchmark = device.startswith("cuda")  # fixed shapes: let cuDNN time its kernels once
     for segment in segments(stage, steps, world):
+        opts = {**sized, **share(budget)}
         torch.manual_seed(seed)
         model = trained_model(run_dir, init).to(device)
         if stage.startswith("upsampler"):
-            train_upsampler(model, int(stage[-1]), segment.until, run_dir, **sized, **share(budget))
+            train_upsampler(model, int(stage[-1]), segment.until, run_dir, **opts)
             continue
         data = scene_set(scenes, DEFAULT_BUNDLE.decoder.size, seed, cache=run_dir, world=segment.world)
         if stage == "decoder":
-            train_decoder(model, data, segment.until, run_dir, size=segment.size, **sized, **share(budget))
+            train_decoder(model, data, segment.until, run_dir, size=segment.size, **opts)
             continue
-        {"clip": train_clip, "prior": train_prior}[stage](model, data, segment.until, run_dir, **sized,
-                                                            **share(budget))
+        {"clip": train_clip, "prior": train_prior}[stage](model, data, segment.until, run_dir, **opts)
 
 
 def segments(stage: str, steps: int | None, world: str = "full") -> tuple[Segment, ...]:
@@ -117,8 +117,10 @@ def segments(stage: str, steps: int | None, world: str = "full") -> tuple[Segmen
 
 
 def share(budget: Budget | None) -> dict[str, float]:
-    """The next segment's `budget_s` argument: its share of the budget's time left (none without a budget)."""
-    return {} if budget is None else {"budget_s": budget.next()}
+    """The next segment's `deadline` argument: now plus its share of the budget's time left (none without one).
+
+    Called before the segment loads its model and data, so that work comes out of its own share."""
+    return {} if budget is None else {"deadline": time.time() + budget.next()}
 
 
 def device_of(name: str) -> str:

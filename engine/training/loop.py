@@ -53,13 +53,13 @@ def settled_clock(device: torch.device) -> float:
 def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], torch.Tensor], steps: int,
           run_dir: Path, lr: float = 3e-4, warmup: int = 200, checkpoint_every: int = 250,
           extra_params: list[nn.Parameter] | None = None, ema: float | None = None,
-          bf16: bool = False, budget_s: float | None = None, probe: int = 100) -> dict[str, nn.Module]:
+          bf16: bool = False, deadline: float | None = None, probe: int = 100) -> dict[str, nn.Module]:
     """Minimise `step_fn(step)` with AdamW (linear warm-up, cosine decay); resumes from run_dir/name.pt.
 
     `ema`: keep an average of the weights with this decay and leave it in the modules at the end
     (checkpoints hold both; a run resumed from a checkpoint without one starts the average there).
     `bf16`: run the forward pass under CPU/GPU bfloat16 autocast (master weights stay float32).
-    `budget_s`: fit the schedule to this many seconds of training: after `probe` steps the run's length
+    `deadline` (a `time.time()`): fit the schedule to the time until then: after `probe` steps the run's length
     becomes as many steps as the measured rate fits (at most `steps`), or ends sooner if the budget runs out
     first; a resumed run keeps that length.
     """
@@ -74,6 +74,7 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (
         1 + torch.cos(torch.tensor(torch.pi * min(s, plan["steps"]) / plan["steps"])).item()) + 0.02)
     start, state = 0, None
+    budget_s = None if deadline is None else deadline - time.time()  # work before the loop came out of it
     budgeted = budget_s is not None  # checkpoints then record the length that the budget fixed
     if ckpt.is_file():
         state = torch.load(ckpt, weights_only=True, map_location=device)

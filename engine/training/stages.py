@@ -43,7 +43,7 @@ def _captioned(model: UnCLIP, data: SceneSet, batch: int, drop: float, rng: np.r
 
 
 def train_clip(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 64, seed: int = 0,
-               budget_s: float | None = None) -> None:
+               deadline: float | None = None) -> None:
     """Contrastive CLIP (Radford et al. 2021); identical captions in a batch count as shared positives.
 
     Half of each batch is hard negatives: the other half's scenes with one attribute changed (mostly the
@@ -68,11 +68,11 @@ def train_clip(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: 
         target = same / same.sum(1, keepdim=True)
         return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
 
-    train("clip", {"clip": towers}, step, steps, run_dir, lr=5e-4, extra_params=[logit_scale], budget_s=budget_s)
+    train("clip", {"clip": towers}, step, steps, run_dir, lr=5e-4, extra_params=[logit_scale], deadline=deadline)
 
 
 def train_prior(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 64, seed: int = 1,
-                text_drop: float = 0.1, budget_s: float | None = None) -> None:
+                text_drop: float = 0.1, deadline: float | None = None) -> None:
     """Diffusion prior predicting the clean normalised z_i (paper §2.2); captions dropped for guidance."""
     z_all = image_embeddings(model, data)
     prior = model.prior
@@ -87,7 +87,7 @@ def train_prior(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch:
         t, _, x_t = _noised(schedule, x0, g)
         return F.mse_loss(prior(x_t, t, text.embed, text.states, text.mask), x0)
 
-    train("prior", {"prior": prior}, step, steps, run_dir, lr=3e-4, budget_s=budget_s)
+    train("prior", {"prior": prior}, step, steps, run_dir, lr=3e-4, deadline=deadline)
 
 
 DECODER_LOOP = {"lr": 3e-4, "ema": 0.999, "bf16": True}  # the decoder's optimiser, weight average and precision
@@ -122,14 +122,14 @@ def decoder_step(model: UnCLIP, data: SceneSet, batch: int = 16, seed: int = 2, 
 
 
 def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 16, seed: int = 2,
-                  size: int | None = None, budget_s: float | None = None) -> None:
+                  size: int | None = None, deadline: float | None = None) -> None:
     """The decoder (paper §2.1), trained on `data` for `steps` steps of `batch`."""
     modules, step = decoder_step(model, data, batch, seed, size=size)
-    train("decoder", modules, step, steps, run_dir, budget_s=budget_s, **DECODER_LOOP)
+    train("decoder", modules, step, steps, run_dir, deadline=deadline, **DECODER_LOOP)
 
 
 def train_upsampler(model: UnCLIP, index: int, steps: int, run_dir: Path, batch: int = 16, seed: int = 3,
-                    budget_s: float | None = None) -> None:
+                    deadline: float | None = None) -> None:
     """A ×4 upsampler trained on 64 px crops with a degraded low-res crop as conditioning (paper §2.1)."""
     cfg, unet = model.config.upsamplers[index], model.upsamplers[index].first
     process = model.process(f"upsampler{index}")
@@ -141,4 +141,4 @@ def train_upsampler(model: UnCLIP, index: int, steps: int, run_dir: Path, batch:
         t, eps, x_t = _noised(schedule, target, g)
         return F.mse_loss(unet(torch.cat([x_t, low], 1), t), process.target(target, eps, t))
 
-    train(f"upsampler{index}", {"unet": unet}, step, steps, run_dir, lr=3e-4, budget_s=budget_s)
+    train(f"upsampler{index}", {"unet": unet}, step, steps, run_dir, lr=3e-4, deadline=deadline)

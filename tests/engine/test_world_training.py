@@ -193,15 +193,15 @@ def test_a_time_budget_fixes_the_run_length_from_the_measured_rate(tmp_path, mon
         clock["now"] += 2.0  # every step "takes" two seconds
         return net(torch.ones(1, 2)).pow(2).mean()
 
-    loop.train("toy", {"net": net}, step, 1000, tmp_path, warmup=1, budget_s=60, probe=10)
+    loop.train("toy", {"net": net}, step, 1000, tmp_path, warmup=1, deadline=clock["now"] + 60, probe=10)
     saved = torch.load(tmp_path / "toy.pt", weights_only=True)
     assert saved["step"] == 30 and saved["budgeted"] == [1000, 30]  # 60 s at 2 s a step, not the 1,000 asked
     assert saved["sched"]["_last_lr"][0] == pytest.approx(0.02 * 3e-4)  # the cosine ran out at step 30
-    loop.train("toy", {"net": net}, step, 1000, tmp_path, warmup=1, budget_s=60, probe=10)
+    loop.train("toy", {"net": net}, step, 1000, tmp_path, warmup=1, deadline=clock["now"] + 60, probe=10)
     assert torch.load(tmp_path / "toy.pt", weights_only=True)["step"] == 30  # resumed: same length, done
-    loop.train("toy", {"net": net}, step, 2000, tmp_path, warmup=1, budget_s=40, probe=10)  # the next segment
+    loop.train("toy", {"net": net}, step, 2000, tmp_path, warmup=1, deadline=clock["now"] + 40, probe=10)  # next segment
     assert torch.load(tmp_path / "toy.pt", weights_only=True)["budgeted"] == [2000, 50]  # fitted anew: 20 more
-    loop.train("toy", {"net": net}, step, 3000, tmp_path, warmup=1, budget_s=7, probe=10)  # out before the probe
+    loop.train("toy", {"net": net}, step, 3000, tmp_path, warmup=1, deadline=clock["now"] + 7, probe=10)  # spent early
     assert torch.load(tmp_path / "toy.pt", weights_only=True)["budgeted"] == [3000, 54]  # 4 steps reach 7 s
 
 
@@ -224,9 +224,9 @@ def test_minutes_without_steps_fit_every_recipe_segment_to_its_share(tmp_path, m
     monkeypatch.setitem(command.STEPS, "prior", (command.Segment(2, minutes=1), command.Segment(4, minutes=3)))
     given = []
 
-    def train_prior(model, data, until, run_dir, budget_s):
-        given.append((until, budget_s))
-        clock["now"] += budget_s  # each segment takes its whole share
+    def train_prior(model, data, until, run_dir, deadline):
+        given.append((until, deadline - clock["now"]))
+        clock["now"] = deadline  # each segment takes its whole share
 
     monkeypatch.setattr(command, "train_prior", train_prior)
     (tmp_path / "prior.log.jsonl").write_text('{"step": 1, "seconds": 20.0}\n')  # logged before: it counts
