@@ -16,6 +16,7 @@ from .data import scene_set
 from .loop import logged_seconds
 from .recipe import DEFAULT_BUNDLE
 from .stages import train_clip, train_decoder, train_prior, train_upsampler
+from .world import SHAPES
 
 STAGES = ("clip", "prior", "decoder", "upsampler0", "upsampler1")
 
@@ -89,10 +90,10 @@ def initial_bundle(spec: str) -> UnCLIP:
 
 def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, device: str = "cpu",
         init: str | None = None, batch: int | None = None, budget: Budget | None = None,
-        world: str = "full") -> None:
+        world: str = "full", favour: str | None = None) -> None:
     """Train one stage through its schedule segments (earlier stages' checkpoints are loaded first).
 
-    `steps` replaces the recipe's segments with one on `world`; `budget` fits each segment to its share of
+    `steps` replaces the recipe's segments with one on `world` (`favour`: a shape drawn more often); `budget` fits each segment to its share of
     a wall-clock budget (the loop measures its rate and shortens its cosine schedule to what fits).
     """
     sized = {} if batch is None else {"batch": batch}
@@ -104,7 +105,8 @@ def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, de
         if stage.startswith("upsampler"):
             train_upsampler(model, int(stage[-1]), segment.until, run_dir, **opts)
             continue
-        data = scene_set(scenes, DEFAULT_BUNDLE.decoder.size, seed, cache=run_dir, world=segment.world)
+        data = scene_set(scenes, DEFAULT_BUNDLE.decoder.size, seed, cache=run_dir, world=segment.world,
+                         favour=favour)
         if stage == "decoder":
             train_decoder(model, data, segment.until, run_dir, size=segment.size, **opts)
             continue
@@ -167,9 +169,10 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--minutes", type=float, help="fit the training to this wall clock: each segment of the "
                         "recipe (or the one --steps segment) gets its share of the time left and runs as many steps "
                         "as its measured rate fits, at most its own; training time already logged in --run counts")
-    parser.add_argument("--world", choices=("full", "centred", "mixed"), default="full",
-                        help="with --steps: the scenes CLIP, prior or decoder train on "
-                        "(mixed: a quarter of draws single centred objects)")
+    parser.add_argument("--world", choices=("full", "centred", "mixed", "jitter"), default="full",
+                        help="with --steps: the scenes CLIP, prior or decoder train on (mixed: a quarter of draws "
+                        "single centred objects; jitter: the world with unnamed offsets, sizes, turns and phases)")
+    parser.add_argument("--favour", choices=SHAPES, help="draw the scenes holding this shape twice as often")
     parser.add_argument("--out", default=str(default_bundle_path()), help="export folder")
     parser.add_argument("--eval", help="card: the JSON written by `python main.py eval --out`")
     parser.add_argument("--notes", help="card: a Markdown file of remarks to include")
@@ -194,4 +197,5 @@ def main(argv: list[str]) -> None:
         print(f"budget: {args.minutes:g} min, {spent / 60:.1f} of them already logged in {run_dir}", file=sys.stderr)
     for stage in stages:
         print(f"== {stage}", file=sys.stderr)
-        run(stage, run_dir, args.steps, args.scenes, args.seed, device, args.init, args.batch, budget, args.world)
+        run(stage, run_dir, args.steps, args.scenes, args.seed, device, args.init, args.batch, budget, args.world,
+            args.favour)

@@ -54,24 +54,43 @@ class SceneSet:
 
 
 MIXED_CENTRED_SHARE = 0.25  # world "mixed": this share of draws come from the centred single objects
+FAVOURED = 2.0  # a favoured shape's scenes are drawn this many times as often
 
 
-def scene_set(count: int, size: int, seed: int, cache: Path | None = None, world: str = "full") -> SceneSet:
+def scene_set(count: int, size: int, seed: int, cache: Path | None = None, world: str = "full",
+              favour: str | None = None) -> SceneSet:
     """`count` scenes from `seed` (world "centred": all of its scenes), rendered anti-aliased; cached as .npy.
 
     World "mixed": the full world's `count` scenes and the centred ones, a quarter of draws from the latter.
+    World "jitter": the full world's scenes of `seed` with unnamed jitter (offsets, sizes, turns, pattern phase).
+    `favour`: scenes holding that shape are drawn FAVOURED times as often.
     """
     if world == "mixed":
         full, centred = scene_set(count, size, seed, cache), scene_set(count, size, seed, cache, "centred")
         share = MIXED_CENTRED_SHARE
         weights = torch.cat([torch.full((count,), (1 - share) / count),
                              torch.full((len(centred.scenes),), share / len(centred.scenes))])
-        return SceneSet(full.scenes + centred.scenes, torch.cat([full.pixels, centred.pixels]), weights)
+        data = SceneSet(full.scenes + centred.scenes, torch.cat([full.pixels, centred.pixels]), weights)
+    else:
+        data = _rendered_set(count, size, seed, cache, world)
+    return data if favour is None else favoured(data, favour)
+
+
+def favoured(data: SceneSet, shape: str) -> SceneSet:
+    """The same scenes, those holding `shape` drawn FAVOURED times as often as before."""
+    base = data.weights if data.weights is not None else torch.full((len(data.scenes),), 1 / len(data.scenes))
+    boost = torch.tensor([FAVOURED if any(t.shape == shape for t in s.things) else 1.0 for s in data.scenes])
+    return SceneSet(data.scenes, data.pixels, base * boost / (base * boost).sum())
+
+
+def _rendered_set(count: int, size: int, seed: int, cache: Path | None, world: str) -> SceneSet:
+    """One world's scenes and renders (uniform draws), from the cache when it holds them."""
     if world == "centred":
         scenes, name = centred_scenes(), "centred"
     else:
-        rng = np.random.default_rng(seed)
-        scenes, name = [sample_scene(rng) for _ in range(count)], f"scenes-{seed}-{count}"
+        rng, jitter = np.random.default_rng(seed), world == "jitter"
+        scenes = [sample_scene(rng, jitter=jitter) for _ in range(count)]
+        name = f"{'jitter' if jitter else 'scenes'}-{seed}-{count}"
     path = cache / f"{name}-{size}.npy" if cache else None
     if path is not None and path.is_file():
         pixels = np.load(path)

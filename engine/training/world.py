@@ -3,6 +3,9 @@
 Scenes live in continuous coordinates ([0, 1]², y down), so any window renders at any size:
 the whole picture at 64 px for the decoder, or a 64 px crop of the 1024 px picture for an upsampler.
 Rendering is anti-aliased by supersampling; everything is deterministic from a seed.
+A scene may also carry unnamed jitter (an offset within its named position, a size within ±12% of its named
+one, a turn, the background pattern's phase): what a caption does not say, so that an image embedding
+has something to leave free (paper §3.1: variations keep what z_i holds and vary the rest).
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ POSITIONS = {
     "top left": (0.25, 0.25), "top right": (0.75, 0.25), "bottom left": (0.25, 0.75), "bottom right": (0.75, 0.75),
 }
 BACKGROUNDS = ("solid", "gradient", "stripes", "dots")
+JITTER = {"offset": 0.05, "scale": 0.12, "angle": 20.0}  # ± fraction of the picture, ± fraction of r, ± degrees
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,10 @@ class Thing:
     color: str
     size: str
     position: str
+    dx: float = 0.0  # unnamed: offset from the named position, fraction of the picture
+    dy: float = 0.0
+    scale: float = 1.0  # unnamed: × the named size's radius
+    angle: float = 0.0  # unnamed: turn in degrees, clockwise
 
 
 @dataclass(frozen=True)
@@ -39,10 +47,23 @@ class Scene:
     things: tuple[Thing, ...]
     background: str  # one of BACKGROUNDS
     colors: tuple[str, str]  # background colours (the second unused for solid)
+    phase: float = 0.0  # unnamed: the stripes' or dots' shift, a fraction of their period
 
 
-def sample_scene(rng: np.random.Generator, max_things: int = 3) -> Scene:
-    """A random scene: 1–3 objects at distinct positions, colours distinct from the background's."""
+def jittered(scene: Scene, rng: np.random.Generator) -> Scene:
+    """The scene with unnamed jitter drawn for each object and for its background's pattern."""
+    o, k, a = JITTER["offset"], JITTER["scale"], JITTER["angle"]
+    things = tuple(replace(t, dx=float(rng.uniform(-o, o)), dy=float(rng.uniform(-o, o)),
+                           scale=float(rng.uniform(1 - k, 1 + k)), angle=float(rng.uniform(-a, a)))
+                   for t in scene.things)
+    return replace(scene, things=things, phase=float(rng.random()))
+
+
+def sample_scene(rng: np.random.Generator, max_things: int = 3, jitter: bool = False) -> Scene:
+    """A random scene: 1–3 objects at distinct positions, colours distinct from the background's.
+
+    With `jitter`, unnamed jitter is drawn after the named scene, so the named scenes of a seed stay the same.
+    """
     kind = BACKGROUNDS[rng.choice(len(BACKGROUNDS), p=(0.55, 0.15, 0.15, 0.15))]
     names = list(COLORS)
     bg = tuple(rng.choice(names, 2, replace=False))
@@ -53,7 +74,8 @@ def sample_scene(rng: np.random.Generator, max_things: int = 3) -> Scene:
         color = rng.choice([c for c in names if c not in bg[: 1 if kind == "solid" else 2]])
         size = rng.choice(list(SIZES) if n == 1 else ["small", "medium"])
         things.append(Thing(str(rng.choice(SHAPES)), str(color), str(size), str(place)))
-    return Scene(tuple(things), kind, (str(bg[0]), str(bg[1])))
+    scene = Scene(tuple(things), kind, (str(bg[0]), str(bg[1])))
+    return jittered(scene, rng) if jitter else scene
 
 
 def centred_scenes() -> list[Scene]:
@@ -127,6 +149,14 @@ def _shape_polygon(shape: str, cx: float, cy: float, r: float) -> list[tuple[flo
     raise ValueError(shape)
 
 
+def _turned(points: list[tuple[float, float]], cx: float, cy: float, degrees: float) -> list[tuple[float, float]]:
+    """The points turned clockwise (y down) by `degrees` about (cx, cy)."""
+    if degrees == 0:
+        return points
+    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    return [(cx + (x - cx) * c - (y - cy) * s, cy + (x - cx) * s + (y - cy) * c) for x, y in points]
+
+
 def _background(scene: Scene, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """(H, W, 3) float background over the window's coordinate grid."""
     a, b = (np.array(COLORS[c], np.float32) for c in scene.colors)
@@ -135,9 +165,9 @@ def _background(scene: Scene, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     elif scene.background == "gradient":
         w = np.clip((xs + ys) / 2, 0, 1)
     elif scene.background == "stripes":
-        w = (np.sin(xs * 2 * math.pi * 6) > 0).astype(np.float32)
+        w = (np.sin(xs * 2 * math.pi * 6 + scene.phase * 2 * math.pi) > 0).astype(np.float32)
     else:
-        gx, gy = (xs * 8) % 1 - 0.5, (ys * 8) % 1 - 0.5
+        gx, gy = (xs * 8 + scene.phase) % 1 - 0.5, (ys * 8 + scene.phase) % 1 - 0.5
         w = ((gx**2 + gy**2) < 0.09).astype(np.float32)
     return a * (1 - w[..., None]) + b * w[..., None]
 
@@ -153,7 +183,7 @@ def render(scene: Scene, size: int, window: tuple[float, float, float, float] = 
     canvas = _background(scene, xs, ys)
     for thing in scene.things:
         cx, cy = POSITIONS[thing.position]
-        r = SIZES[thing.size]
+        cx, cy, r = cx + thing.dx, cy + thing.dy, SIZES[thing.size] * thing.scale
         px, py, pr = (cx - x0) * sx, (cy - y0) * sy, r * sx
         mask = Image.new("L", (n, n), 0)
         draw = ImageDraw.Draw(mask)
@@ -163,7 +193,8 @@ def render(scene: Scene, size: int, window: tuple[float, float, float, float] = 
                 q = pr * 0.55
                 draw.ellipse((px - q, py - q, px + q, py + q), fill=0)
         else:
-            draw.polygon([((x - x0) * sx, (y - y0) * sy) for x, y in _shape_polygon(thing.shape, cx, cy, r)], fill=255)
+            outline = _turned(_shape_polygon(thing.shape, cx, cy, r), cx, cy, thing.angle)
+            draw.polygon([((x - x0) * sx, (y - y0) * sy) for x, y in outline], fill=255)
         m = np.asarray(mask, np.float32)[..., None] / 255
         canvas = canvas * (1 - m) + np.array(COLORS[thing.color], np.float32) * m
     image = Image.fromarray(np.clip(canvas + 0.5, 0, 255).astype(np.uint8))

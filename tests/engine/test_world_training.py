@@ -1,5 +1,6 @@
 """The procedural world and a smoke run of every trainer (the full training is a command, not a test)."""
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -242,6 +243,34 @@ def test_mixed_world_draws_a_quarter_centred_objects(tmp_path):
     drawn = data.draw(4000, torch.Generator().manual_seed(0))
     assert 0.22 < (drawn >= 40).float().mean() < 0.28
 
+
+
+def test_a_favoured_shape_is_drawn_twice_as_often_in_any_world(tmp_path):
+    from engine.training.data import scene_set
+    data = scene_set(40, 8, 0, cache=tmp_path, world="mixed", favour="heart")
+    hearts = torch.tensor([any(t.shape == "heart" for t in s.things) for s in data.scenes])
+    base = scene_set(40, 8, 0, cache=tmp_path, world="mixed").weights
+    ratio = data.weights / base
+    assert torch.allclose(ratio[hearts] / ratio[~hearts].mean(), torch.tensor(2.0)) and 0.999 < data.weights.sum() < 1.001
+
+
+def test_jitter_moves_turns_and_resizes_what_captions_do_not_name(tmp_path):
+    from engine.training.data import scene_set
+    from engine.training.world import JITTER
+    named = [sample_scene(np.random.default_rng(i)) for i in range(200)]
+    loose = [sample_scene(np.random.default_rng(i), jitter=True) for i in range(200)]
+    plain = lambda s: replace(s, phase=0.0, things=tuple(Thing(t.shape, t.color, t.size, t.position) for t in s.things))
+    assert [plain(s) for s in loose] == named  # the same named scenes: jitter is drawn after them
+    things = [t for s in loose for t in s.things]
+    assert max(abs(t.dx) for t in things) <= JITTER["offset"] and max(abs(t.angle) for t in things) <= JITTER["angle"]
+    assert all(abs(t.scale - 1) <= JITTER["scale"] for t in things) and len({round(t.angle, 3) for t in things}) > 100
+    assert all(np.array_equal(render(plain(s), 16), render(n, 16)) for s, n in zip(loose[:20], named[:20]))
+    differ = [np.abs(render(s, 32).astype(int) - render(n, 32)).mean() > 0.5 for s, n in zip(loose[:20], named[:20])]
+    assert sum(differ) >= 18
+    data = scene_set(30, 8, 0, cache=tmp_path, world="jitter")
+    rng = np.random.default_rng(0)
+    assert data.scenes == [sample_scene(rng, jitter=True) for _ in range(30)]
+    assert (tmp_path / "jitter-0-30-8.npy").is_file()
 
 def test_weight_average_moves_each_float_tensor_by_one_minus_decay_and_copies_counters():
     from engine.training.loop import EMA
