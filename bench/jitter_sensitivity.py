@@ -19,13 +19,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine import load_bundle  # noqa: E402
-from engine.training.data import rendered  # noqa: E402
-from engine.training.evaluate import retrieval_top1, shape_zero_shot  # noqa: E402
+from engine.training.evaluate import render_embeddings, retrieval_top1, shape_zero_shot  # noqa: E402
 from engine.training.world import sample_scene  # noqa: E402
 
 CHANGES = {
@@ -43,18 +41,11 @@ CHANGES = {
 }
 
 
-@torch.inference_mode()
-def embeddings(model, scenes) -> torch.Tensor:
-    """Normalised z_i of each scene's render at CLIP's size: (N, D)."""
-    images = rendered(scenes, model.config.clip.image_size)  # (N, 3, H, W) in [-1, 1]
-    return F.normalize(model.clip.encode_image(model.clip.tensor_pixels(images)).float(), dim=-1)
-
-
 def cosines(model, base) -> dict[str, dict[str, float]]:
     """Per change: the cosine of the changed render's z_i to the original's (mean, 10th percentile, least)."""
-    z, table = embeddings(model, base), {}
+    z, table = render_embeddings(model, base), {}
     for name, change in CHANGES.items():
-        c = (embeddings(model, [replace(s, things=(change(s.things[0]),)) for s in base]) * z).sum(-1)
+        c = (render_embeddings(model, [replace(s, things=(change(s.things[0]),)) for s in base]) * z).sum(-1)
         table[name] = {"mean": float(c.mean()), "p10": float(c.quantile(0.1)), "least": float(c.min())}
     return table
 
@@ -78,7 +69,7 @@ def main() -> None:
         with torch.inference_mode():
             named = {"retrieval top-1": retrieval_top1(model, np.random.default_rng(2), 100),
                      "shape zero-shot": shape_zero_shot(model, np.random.default_rng(2), 100)}
-        out[spec] = {"cosine to the original": cosines(model, base), **named}
+            out[spec] = {"cosine to the original": cosines(model, base), **named}
         print(f"== {spec}: retrieval top-1 {named['retrieval top-1']:.0%}, shape zero-shot "
               f"{named['shape zero-shot']:.0%}; cosine of z_i to the original's ({len(base)} scenes)")
         print(f"{'change':30s} {'mean':>7s} {'p10':>7s} {'least':>7s}")

@@ -12,7 +12,7 @@ import torch
 from ..bundles import default_bundle_path, load_bundle, save_bundle
 from ..errors import UserError
 from ..model import UnCLIP
-from .data import scene_set
+from .data import FAVOURED, scene_set
 from .loop import logged_seconds
 from .recipe import DEFAULT_BUNDLE
 from .stages import train_clip, train_decoder, train_prior, train_upsampler
@@ -93,8 +93,9 @@ def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, de
         world: str = "full", favour: str | None = None) -> None:
     """Train one stage through its schedule segments (earlier stages' checkpoints are loaded first).
 
-    `steps` replaces the recipe's segments with one on `world` (`favour`: a shape drawn more often); `budget` fits each segment to its share of
-    a wall-clock budget (the loop measures its rate and shortens its cosine schedule to what fits).
+    `steps` replaces the recipe's segments with one on `world`; `favour`: a shape whose scenes are drawn more
+    often; `budget` fits each segment to its share of a wall-clock budget (the loop measures its rate and
+    shortens its cosine schedule to what fits).
     """
     sized = {} if batch is None else {"batch": batch}
     torch.backends.cudnn.benchmark = device.startswith("cuda")  # fixed shapes: let cuDNN time its kernels once
@@ -172,7 +173,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--world", choices=("full", "centred", "mixed", "jitter"), default="full",
                         help="with --steps: the scenes CLIP, prior or decoder train on (mixed: a quarter of draws "
                         "single centred objects; jitter: the world with unnamed offsets, sizes, turns and phases)")
-    parser.add_argument("--favour", choices=SHAPES, help="draw the scenes holding this shape twice as often")
+    parser.add_argument("--favour", choices=SHAPES, help=f"draw the scenes holding this shape {FAVOURED:g}× as often")
     parser.add_argument("--out", default=str(default_bundle_path()), help="export folder")
     parser.add_argument("--eval", help="card: the JSON written by `python main.py eval --out`")
     parser.add_argument("--notes", help="card: a Markdown file of remarks to include")

@@ -102,7 +102,7 @@ def _render_z_i(model: UnCLIP, scenes: list[Scene]) -> torch.Tensor:
     return model.clip.encode_image(model.clip.tensor_pixels(images))
 
 
-def _render_embeddings(model: UnCLIP, scenes: list[Scene]) -> torch.Tensor:
+def render_embeddings(model: UnCLIP, scenes: list[Scene]) -> torch.Tensor:
     """Normalised CLIP z_i of each scene's render (N, D)."""
     return F.normalize(_render_z_i(model, scenes), dim=-1)
 
@@ -117,7 +117,7 @@ def retrieval_top1(model: UnCLIP, rng: np.random.Generator, n: int) -> float:
     """Each of n held-out renders finds its own caption among the n captions (CLIP, cosine)."""
     scenes = single_object_prompts(rng, n, ("small", "medium", "large"))
     captions = [prompt_of(s) for s in scenes]
-    best = (_render_embeddings(model, scenes) @ _text_embeddings(model, captions).T).argmax(1)
+    best = (render_embeddings(model, scenes) @ _text_embeddings(model, captions).T).argmax(1)
     return float(np.mean([captions[int(j)] == captions[i] for i, j in enumerate(best)]))
 
 
@@ -126,7 +126,7 @@ def shape_zero_shot(model: UnCLIP, rng: np.random.Generator, n: int) -> float:
     scenes = single_object_prompts(rng, n, ("medium", "large"))
     options = [prompt_of(with_shape(sc, shape)) for sc in scenes for shape in SHAPES]
     z_t = _text_embeddings(model, options).view(len(scenes), len(SHAPES), -1)  # (N, 8, D)
-    best = torch.einsum("nkd,nd->nk", z_t, _render_embeddings(model, scenes)).argmax(1)
+    best = torch.einsum("nkd,nd->nk", z_t, render_embeddings(model, scenes)).argmax(1)
     return float(np.mean([SHAPES[int(k)] == sc.things[0].shape for k, sc in zip(best, scenes)]))
 
 
