@@ -8,6 +8,8 @@ turn of 5, 10 or 20 degrees. A CLIP that leaves unnamed detail free keeps those 
 has something to vary in the paper's variations (same z_i, new noise). What it must still hold, the named
 detail, is read as the eval reads it: retrieval top-1 among 100 held-out captions and shape zero-shot among 8
 captions (its own draws, rng 2, so comparable between the models of one run, not with the eval's table).
+The prior is read the same way: its ẑ_i for each of those 100 captions (seed 0) should lie closest to the z_i
+of its own scene's render (prior top-1), a check of a prior trained beside a new CLIP before any decoder is.
 """
 from __future__ import annotations
 
@@ -19,11 +21,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine import load_bundle  # noqa: E402
-from engine.training.evaluate import render_embeddings, retrieval_top1, shape_zero_shot  # noqa: E402
+from engine.pipeline import run_embedding  # noqa: E402
+from engine.requests import TextToImage  # noqa: E402
+from engine.training.evaluate import (prompt_of, render_embeddings, retrieval_top1, shape_zero_shot,  # noqa: E402
+                                      single_object_prompts)
 from engine.training.world import sample_scene  # noqa: E402
 
 CHANGES = {
@@ -50,6 +56,15 @@ def cosines(model, base) -> dict[str, dict[str, float]]:
     return table
 
 
+def prior_top1(model, rng: np.random.Generator, n: int) -> float:
+    """How often the prior's ẑ_i for a held-out caption (seed 0) is closest to its own scene's render's z_i."""
+    scenes = single_object_prompts(rng, n, ("small", "medium", "large"))
+    captions = [prompt_of(s) for s in scenes]
+    z_hat = F.normalize(torch.cat([run_embedding(model, TextToImage(c)) for c in captions]).float(), dim=-1)
+    best = (z_hat @ render_embeddings(model, scenes).T).argmax(1)  # (n,) the render each ẑ_i is closest to
+    return float(np.mean([captions[int(j)] == captions[i] for i, j in enumerate(best)]))
+
+
 def main() -> None:
     """Print and optionally save each model's cosine table, retrieval and zero-shot."""
     ap = argparse.ArgumentParser()
@@ -68,10 +83,11 @@ def main() -> None:
         model = load_bundle(spec)
         with torch.inference_mode():
             named = {"retrieval top-1": retrieval_top1(model, np.random.default_rng(2), 100),
-                     "shape zero-shot": shape_zero_shot(model, np.random.default_rng(2), 100)}
+                     "shape zero-shot": shape_zero_shot(model, np.random.default_rng(2), 100),
+                     "prior top-1": prior_top1(model, np.random.default_rng(2), 100)}
             out[spec] = {"cosine to the original": cosines(model, base), **named}
         print(f"== {spec}: retrieval top-1 {named['retrieval top-1']:.0%}, shape zero-shot "
-              f"{named['shape zero-shot']:.0%}; cosine of z_i to the original's ({len(base)} scenes)")
+              f"{named['shape zero-shot']:.0%}, prior top-1 {named['prior top-1']:.0%}; cosine of z_i to the original's ({len(base)} scenes)")
         print(f"{'change':30s} {'mean':>7s} {'p10':>7s} {'least':>7s}")
         for name, c in out[spec]["cosine to the original"].items():
             print(f"{name:30s} {c['mean']:7.4f} {c['p10']:7.4f} {c['least']:7.4f}")

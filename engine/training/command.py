@@ -90,11 +90,11 @@ def initial_bundle(spec: str) -> UnCLIP:
 
 def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, device: str = "cpu",
         init: str | None = None, batch: int | None = None, budget: Budget | None = None,
-        world: str = "full", favour: str | None = None) -> None:
+        world: str = "full", favour: str | None = None, jitter: bool = False) -> None:
     """Train one stage through its schedule segments (earlier stages' checkpoints are loaded first).
 
     `steps` replaces the recipe's segments with one on `world`; `favour`: a shape whose scenes are drawn more
-    often; `budget` fits each segment to its share of a wall-clock budget (the loop measures its rate and
+    often; `jitter`: every segment's scenes carry unnamed jitter; `budget` fits each segment to its share of a wall-clock budget (the loop measures its rate and
     shortens its cosine schedule to what fits).
     """
     sized = {} if batch is None else {"batch": batch}
@@ -107,7 +107,7 @@ def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, de
             train_upsampler(model, int(stage[-1]), segment.until, run_dir, **opts)
             continue
         data = scene_set(scenes, DEFAULT_BUNDLE.decoder.size, seed, cache=run_dir, world=segment.world,
-                         favour=favour)
+                         favour=favour, jitter=jitter)
         if stage == "decoder":
             train_decoder(model, data, segment.until, run_dir, size=segment.size, **opts)
             continue
@@ -170,9 +170,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--minutes", type=float, help="fit the training to this wall clock: each segment of the "
                         "recipe (or the one --steps segment) gets its share of the time left and runs as many steps "
                         "as its measured rate fits, at most its own; training time already logged in --run counts")
-    parser.add_argument("--world", choices=("full", "centred", "mixed", "jitter"), default="full",
+    parser.add_argument("--world", choices=("full", "centred", "mixed"), default="full",
                         help="with --steps: the scenes CLIP, prior or decoder train on (mixed: a quarter of draws "
-                        "single centred objects; jitter: the world with unnamed offsets, sizes, turns and phases)")
+                        "single centred objects)")
+    parser.add_argument("--jitter", action="store_true", help="every scene, in any world or recipe segment, carries "
+                        "unnamed jitter: an offset within its position, a size within ±12%%, a turn, a pattern phase")
     parser.add_argument("--favour", choices=SHAPES, help=f"draw the scenes holding this shape {FAVOURED:g}× as often")
     parser.add_argument("--out", default=str(default_bundle_path()), help="export folder")
     parser.add_argument("--eval", help="card: the JSON written by `python main.py eval --out`")
@@ -199,4 +201,4 @@ def main(argv: list[str]) -> None:
     for stage in stages:
         print(f"== {stage}", file=sys.stderr)
         run(stage, run_dir, args.steps, args.scenes, args.seed, device, args.init, args.batch, budget, args.world,
-            args.favour)
+            args.favour, args.jitter)

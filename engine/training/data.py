@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .world import Scene, caption, centred_scenes, render, sample_scene
+from .world import JITTER, Scene, caption, centred_scenes, render, sample_scene
 
 
 def to_unit(pixels: torch.Tensor) -> torch.Tensor:
@@ -58,21 +58,22 @@ FAVOURED = 2.0  # a favoured shape's scenes are drawn this many times as often
 
 
 def scene_set(count: int, size: int, seed: int, cache: Path | None = None, world: str = "full",
-              favour: str | None = None) -> SceneSet:
+              favour: str | None = None, jitter: bool = False) -> SceneSet:
     """`count` scenes from `seed` (world "centred": all of its scenes), rendered anti-aliased; cached as .npy.
 
     World "mixed": the full world's `count` scenes and the centred ones, a quarter of draws from the latter.
-    World "jitter": the full world's scenes of `seed` with unnamed jitter (offsets, sizes, turns, pattern phase).
-    `favour`: scenes holding that shape are drawn FAVOURED times as often.
+    `favour`: scenes holding that shape are drawn FAVOURED times as often. `jitter`: every scene carries
+    unnamed jitter (offsets, sizes, turns, pattern phase) drawn from `seed` after its named scene.
     """
     if world == "mixed":
-        full, centred = scene_set(count, size, seed, cache), scene_set(count, size, seed, cache, "centred")
+        full = scene_set(count, size, seed, cache, jitter=jitter)
+        centred = scene_set(count, size, seed, cache, "centred", jitter=jitter)
         share = MIXED_CENTRED_SHARE
         weights = torch.cat([torch.full((count,), (1 - share) / count),
                              torch.full((len(centred.scenes),), share / len(centred.scenes))])
         data = SceneSet(full.scenes + centred.scenes, torch.cat([full.pixels, centred.pixels]), weights)
     else:
-        data = _rendered_set(count, size, seed, cache, world)
+        data = _rendered_set(count, size, seed, cache, world, jitter)
     return data if favour is None else favoured(data, favour)
 
 
@@ -83,14 +84,20 @@ def favoured(data: SceneSet, shape: str) -> SceneSet:
     return SceneSet(data.scenes, data.pixels, base * boost / (base * boost).sum())
 
 
-def _rendered_set(count: int, size: int, seed: int, cache: Path | None, world: str) -> SceneSet:
+def jitter_tag() -> str:
+    """A cache name's mark of the jitter's bounds (percent of the picture, of r, degrees, percent of the stripes'
+    period): j5-12-10-20."""
+    return f"j{100 * JITTER['offset']:g}-{100 * JITTER['scale']:g}-{JITTER['angle']:g}-{100 * JITTER['stripes']:g}"
+
+
+def _rendered_set(count: int, size: int, seed: int, cache: Path | None, world: str, jitter: bool) -> SceneSet:
     """One world's scenes and renders (uniform draws), from the cache when it holds them."""
     if world == "centred":
-        scenes, name = centred_scenes(), "centred"
+        scenes, name = centred_scenes(seed if jitter else None), f"centred-{seed}" if jitter else "centred"
     else:
-        rng, jitter = np.random.default_rng(seed), world == "jitter"
-        scenes = [sample_scene(rng, jitter=jitter) for _ in range(count)]
-        name = f"{'jitter' if jitter else 'scenes'}-{seed}-{count}"
+        rng = np.random.default_rng(seed)
+        scenes, name = [sample_scene(rng, jitter=jitter) for _ in range(count)], f"scenes-{seed}-{count}"
+    name = f"{name}-{jitter_tag()}" if jitter else name
     path = cache / f"{name}-{size}.npy" if cache else None
     if path is not None and path.is_file():
         pixels = np.load(path)

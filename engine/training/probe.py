@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import nchw, to_unit
+from .data import jitter_tag, nchw, to_unit
 from .world import BACKGROUNDS, COLORS, POSITIONS, SHAPES, Scene, render, sample_scene
 
 COLOR_NAMES = list(COLORS)
@@ -74,19 +74,23 @@ def loss(probe: Probe, x: torch.Tensor, y: dict[str, torch.Tensor]) -> torch.Ten
         F.cross_entropy(out["bg_kind"], y["bg_kind"])
 
 
-def train_probe(steps: int, seed: int, batch_size: int = 64, scenes: int = 24_000, cache: Path | None = None) -> Probe:
+def train_probe(steps: int, seed: int, batch_size: int = 64, scenes: int = 24_000, cache: Path | None = None,
+                jitter: bool = False) -> Probe:
     """Train for `steps` steps on `scenes` renders of the world drawn from `seed` (deterministic).
 
-    With `cache`, a probe trained before with the same arguments is loaded instead (weights only).
+    With `jitter`, every other scene carries the world's unnamed jitter, so the probe reads a jitter-trained
+    decoder's offsets and turns too. With `cache`, a probe trained before with the same arguments is loaded
+    instead (weights only).
     """
-    path = cache / f"probe-{seed}-{steps}-{batch_size}-{scenes}.pt" if cache else None
+    tag = f"-{jitter_tag()}" if jitter else ""
+    path = cache / f"probe-{seed}-{steps}-{batch_size}-{scenes}{tag}.pt" if cache else None
     if path is not None and path.is_file():
         probe = Probe()
         probe.load_state_dict(torch.load(path, weights_only=True))
         return probe.eval()
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    world = [sample_scene(rng) for _ in range(scenes)]
+    world = [sample_scene(rng, jitter=jitter and i % 2 == 1) for i in range(scenes)]
     pixels, y = renders(world), targets(world)
     probe = Probe()
     opt = torch.optim.AdamW(probe.parameters(), lr=2e-3, weight_decay=1e-4)
@@ -129,10 +133,10 @@ def read(probe: Probe, images: torch.Tensor, objects: int = 1) -> list[dict]:
     return seen
 
 
-def held_out_accuracy(probe: Probe, seed: int, n: int = 500) -> dict[str, float]:
-    """Per-attribute accuracy on renders the probe never saw (single objects, and object pairs)."""
+def held_out_accuracy(probe: Probe, seed: int, n: int = 500, jitter: bool = False) -> dict[str, float]:
+    """Per-attribute accuracy on renders the probe never saw (single objects, and object pairs), jittered or not."""
     rng = np.random.default_rng(seed + 10_000)
-    singles = [sample_scene(rng, 1) for _ in range(n)]
+    singles = [sample_scene(rng, 1, jitter=jitter) for _ in range(n)]
     seen = read(probe, to_unit(renders(singles)))
     res = {
         "shape": np.mean([next(iter(v["pairs"]))[0] == s.things[0].shape for v, s in zip(seen, singles)]),
@@ -140,7 +144,7 @@ def held_out_accuracy(probe: Probe, seed: int, n: int = 500) -> dict[str, float]
         "background colour": np.mean([v["bg_color"] == s.colors[0] for v, s in zip(seen, singles)]),
         "background kind": np.mean([v["bg_kind"] == s.background for v, s in zip(seen, singles)]),
     }
-    pairs = [sample_scene(rng, 3) for _ in range(n * 3)]
+    pairs = [sample_scene(rng, 3, jitter=jitter) for _ in range(n * 3)]
     pairs = [s for s in pairs if len(s.things) == 2][: n // 2]
     seen2 = read(probe, to_unit(renders(pairs)), objects=2)
     res["two objects (both pairs)"] = np.mean([v["pairs"] == {(t.shape, t.color) for t in s.things}

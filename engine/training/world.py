@@ -27,7 +27,9 @@ POSITIONS = {
     "top left": (0.25, 0.25), "top right": (0.75, 0.25), "bottom left": (0.25, 0.75), "bottom right": (0.75, 0.75),
 }
 BACKGROUNDS = ("solid", "gradient", "stripes", "dots")
-JITTER = {"offset": 0.05, "scale": 0.12, "angle": 20.0}  # ± fraction of the picture, ± fraction of r, ± degrees
+# ± fraction of the picture, ± fraction of r, ± degrees, ± fraction of the stripes' period. Turns stay small: a
+# square turned 45° is a diamond; so do stripe shifts: half a period swaps the two colours the caption orders.
+JITTER = {"offset": 0.05, "scale": 0.12, "angle": 10.0, "stripes": 0.2}
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,12 @@ class Scene:
 
 def jittered(scene: Scene, rng: np.random.Generator) -> Scene:
     """The scene with unnamed jitter drawn for each object and for its background's pattern."""
-    o, k, a = JITTER["offset"], JITTER["scale"], JITTER["angle"]
+    o, k, a, p = JITTER["offset"], JITTER["scale"], JITTER["angle"], JITTER["stripes"]
     things = tuple(replace(t, dx=float(rng.uniform(-o, o)), dy=float(rng.uniform(-o, o)),
                            scale=float(rng.uniform(1 - k, 1 + k)), angle=float(rng.uniform(-a, a)))
                    for t in scene.things)
-    return replace(scene, things=things, phase=float(rng.random()))
+    phase = float(rng.uniform(-p, p)) if scene.background == "stripes" else float(rng.random())  # dots: any shift
+    return replace(scene, things=things, phase=phase)
 
 
 def sample_scene(rng: np.random.Generator, max_things: int = 3, jitter: bool = False) -> Scene:
@@ -78,10 +81,15 @@ def sample_scene(rng: np.random.Generator, max_things: int = 3, jitter: bool = F
     return jittered(scene, rng) if jitter else scene
 
 
-def centred_scenes() -> list[Scene]:
-    """Every scene of one medium or large object at the centre on a solid background (1,440 scenes)."""
-    return [Scene((Thing(shape, color, size, "centre"),), "solid", (bg, "white"))
+def centred_scenes(jitter_seed: int | None = None) -> list[Scene]:
+    """Every scene of one medium or large object at the centre on a solid background (1,440 scenes).
+
+    With `jitter_seed`, each carries unnamed jitter drawn from that seed.
+    """
+    rng = None if jitter_seed is None else np.random.default_rng(jitter_seed)
+    scenes = [Scene((Thing(shape, color, size, "centre"),), "solid", (bg, "white"))
             for shape in SHAPES for color in COLORS for size in ("medium", "large") for bg in COLORS if bg != color]
+    return scenes if rng is None else [jittered(s, rng) for s in scenes]
 
 
 def _a(word: str) -> str:

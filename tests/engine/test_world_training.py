@@ -139,6 +139,15 @@ def test_probe_reads_slots_and_is_cached(tmp_path):
     assert len(seen[0]["pairs"]) <= 2 and seen[0]["bg_kind"] in ("solid", "gradient", "stripes", "dots")
 
 
+def test_a_jitter_probe_is_its_own_cache_and_is_checked_on_jittered_renders(tmp_path):
+    from engine.training.probe import held_out_accuracy, train_probe
+    plain = train_probe(2, 0, batch_size=4, scenes=8, cache=tmp_path)
+    loose = train_probe(2, 0, batch_size=4, scenes=8, cache=tmp_path, jitter=True)
+    assert {p.name for p in tmp_path.iterdir()} == {"probe-0-2-4-8.pt", "probe-0-2-4-8-j5-12-10-20.pt"}
+    assert not all(torch.equal(a, b) for a, b in zip(plain.state_dict().values(), loose.state_dict().values()))
+    assert set(held_out_accuracy(loose, 0, 10, jitter=True)) == set(held_out_accuracy(loose, 0, 10))
+
+
 def test_recipe_segments_resume_with_a_warm_restart(tmp_path, monkeypatch):
     from engine.training import command
     # cosine to 2, then a fresh cosine to 4 from there
@@ -264,13 +273,26 @@ def test_jitter_moves_turns_and_resizes_what_captions_do_not_name(tmp_path):
     things = [t for s in loose for t in s.things]
     assert max(abs(t.dx) for t in things) <= JITTER["offset"] and max(abs(t.angle) for t in things) <= JITTER["angle"]
     assert all(abs(t.scale - 1) <= JITTER["scale"] for t in things) and len({round(t.angle, 3) for t in things}) > 100
+    stripes = [s.phase for s in loose if s.background == "stripes"]  # half a period would swap the two colours
+    assert stripes and max(abs(p) for p in stripes) <= JITTER["stripes"] < 0.25
     assert all(np.array_equal(render(plain(s), 16), render(n, 16)) for s, n in zip(loose[:20], named[:20]))
     differ = [np.abs(render(s, 32).astype(int) - render(n, 32)).mean() > 0.5 for s, n in zip(loose[:20], named[:20])]
     assert sum(differ) >= 18
-    data = scene_set(30, 8, 0, cache=tmp_path, world="jitter")
+    data = scene_set(30, 8, 0, cache=tmp_path, jitter=True)
     rng = np.random.default_rng(0)
     assert data.scenes == [sample_scene(rng, jitter=True) for _ in range(30)]
-    assert (tmp_path / "jitter-0-30-8.npy").is_file()
+    assert (tmp_path / "scenes-0-30-j5-12-10-20-8.npy").is_file()
+
+
+def test_jitter_combines_with_the_mixed_world_and_keeps_each_centred_scene(tmp_path):
+    from engine.training.data import scene_set
+    from engine.training.world import centred_scenes
+    mixed = scene_set(20, 8, 3, cache=tmp_path, world="mixed", jitter=True)
+    centred = mixed.scenes[20:]
+    plain = lambda s: replace(s, phase=0.0, things=tuple(Thing(t.shape, t.color, t.size, t.position) for t in s.things))
+    assert [plain(s) for s in centred] == centred_scenes() and centred == centred_scenes(3)
+    assert len({s.things[0].dx for s in centred}) == 1440 and mixed.weights[20:].sum() > 0.24
+    assert {p.name for p in tmp_path.iterdir()} == {"scenes-3-20-j5-12-10-20-8.npy", "centred-3-j5-12-10-20-8.npy"}
 
 def test_weight_average_moves_each_float_tensor_by_one_minus_decay_and_copies_counters():
     from engine.training.loop import EMA
