@@ -87,7 +87,8 @@ def main() -> None:
                      "prior top-1": prior_top1(model, np.random.default_rng(2), 100)}
             out[spec] = {"cosine to the original": cosines(model, base), **named}
         print(f"== {spec}: retrieval top-1 {named['retrieval top-1']:.0%}, shape zero-shot "
-              f"{named['shape zero-shot']:.0%}, prior top-1 {named['prior top-1']:.0%}; cosine of z_i to the original's ({len(base)} scenes)")
+              f"{named['shape zero-shot']:.0%}, prior top-1 {named['prior top-1']:.0%}; "
+              f"cosine of z_i to the original's ({len(base)} scenes)")
         print(f"{'change':30s} {'mean':>7s} {'p10':>7s} {'least':>7s}")
         for name, c in out[spec]["cosine to the original"].items():
             print(f"{name:30s} {c['mean']:7.4f} {c['p10']:7.4f} {c['least']:7.4f}")

@@ -94,8 +94,8 @@ def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, de
     """Train one stage through its schedule segments (earlier stages' checkpoints are loaded first).
 
     `steps` replaces the recipe's segments with one on `world`; `favour`: a shape whose scenes are drawn more
-    often; `jitter`: every segment's scenes carry unnamed jitter; `budget` fits each segment to its share of a wall-clock budget (the loop measures its rate and
-    shortens its cosine schedule to what fits).
+    often; `jitter`: every segment's scenes carry unnamed jitter; `budget` fits each segment to its share of a
+    wall-clock budget (the loop measures its rate and shortens its cosine schedule to what fits).
     """
     sized = {} if batch is None else {"batch": batch}
     torch.backends.cudnn.benchmark = device.startswith("cuda")  # fixed shapes: let cuDNN time its kernels once
