@@ -29,7 +29,7 @@ from engine import load_bundle  # noqa: E402
 from engine.pipeline import run_embedding  # noqa: E402
 from engine.requests import TextToImage  # noqa: E402
 from engine.training.evaluate import (prompt_of, render_embeddings, retrieval_top1, shape_zero_shot,  # noqa: E402
-                                      single_object_prompts)
+                                      single_object_prompts, top1_by_caption)
 from engine.training.world import sample_scene  # noqa: E402
 
 CHANGES = {
@@ -61,8 +61,7 @@ def prior_top1(model, rng: np.random.Generator, n: int) -> float:
     scenes = single_object_prompts(rng, n, ("small", "medium", "large"))
     captions = [prompt_of(s) for s in scenes]
     z_hat = F.normalize(torch.cat([run_embedding(model, TextToImage(c)) for c in captions]).float(), dim=-1)
-    best = (z_hat @ render_embeddings(model, scenes).T).argmax(1)  # (n,) the render each ẑ_i is closest to
-    return float(np.mean([captions[int(j)] == captions[i] for i, j in enumerate(best)]))
+    return top1_by_caption(z_hat, render_embeddings(model, scenes), captions)  # the render each ẑ_i is closest to
 
 
 def main() -> None:

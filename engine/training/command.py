@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -50,7 +51,7 @@ class Budget:
     def __init__(self, seconds: float, weights: list[float]) -> None:
         self.deadline, self.weights = time.time() + seconds, list(weights)
 
-    def next(self) -> float:
+    def next_seconds(self) -> float:
         """Seconds for the next segment: its share of the time left among the segments still to run."""
         left = max(0.0, self.deadline - time.time())  # a segment that ran short or long moves the rest
         share = self.weights[0] / sum(self.weights)
@@ -90,12 +91,14 @@ def initial_bundle(spec: str) -> UnCLIP:
 
 def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, device: str = "cpu",
         init: str | None = None, batch: int | None = None, budget: Budget | None = None,
-        world: str = "full", favour: str | None = None, jitter: bool = False) -> None:
+        world: str = "full", favour: str | None = None, jitter: bool = False, workers: int | None = None) -> None:
     """Train one stage through its schedule segments (earlier stages' checkpoints are loaded first).
 
     `steps` replaces the recipe's segments with one on `world`; `favour`: a shape whose scenes are drawn more
     often; `jitter`: every segment's scenes carry unnamed jitter; `budget` fits each segment to its share of a
-    wall-clock budget (the loop measures its rate and shortens its cosine schedule to what fits).
+    wall-clock budget (the loop measures its rate and shortens its cosine schedule to what fits). `workers`: CLIP's
+    batch-drawing processes (None: none on the CPU, where the recipe's stream is drawn in this process; one per
+    spare core, at most 12, on an accelerator, whose steps outrun one process's rendering of the twins).
     """
     sized = {} if batch is None else {"batch": batch}
     torch.backends.cudnn.benchmark = device.startswith("cuda")  # fixed shapes: let cuDNN time its kernels once
@@ -111,7 +114,17 @@ def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, de
         if stage == "decoder":
             train_decoder(model, data, segment.until, run_dir, size=segment.size, **opts)
             continue
-        {"clip": train_clip, "prior": train_prior}[stage](model, data, segment.until, run_dir, **opts)
+        if stage == "clip":
+            train_clip(model, data, segment.until, run_dir, workers=clip_workers(device, workers), **opts)
+            continue
+        train_prior(model, data, segment.until, run_dir, **opts)
+
+
+def clip_workers(device: str, workers: int | None) -> int:
+    """CLIP's batch-drawing processes: as asked, else none on the CPU and one per spare core (≤ 12) elsewhere."""
+    if workers is not None:
+        return workers
+    return 0 if torch.device(device).type == "cpu" else max(0, min(12, (os.cpu_count() or 1) - 1))
 
 
 def segments(stage: str, steps: int | None, world: str = "full") -> tuple[Segment, ...]:
@@ -123,7 +136,7 @@ def share(budget: Budget | None) -> dict[str, float]:
     """The next segment's `deadline` argument: now plus its share of the budget's time left (none without one).
 
     Called before the segment loads its model and data, so that work comes out of its own share."""
-    return {} if budget is None else {"deadline": time.time() + budget.next()}
+    return {} if budget is None else {"deadline": time.time() + budget.next_seconds()}
 
 
 def device_of(name: str) -> str:
@@ -176,12 +189,16 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--jitter", action="store_true", help="every scene, in any world or recipe segment, carries "
                         "unnamed jitter: an offset within its position, a size within ±12%%, a turn, a pattern phase")
     parser.add_argument("--favour", choices=SHAPES, help=f"draw the scenes holding this shape {FAVOURED:g}× as often")
+    parser.add_argument("--workers", type=int, help="CLIP: processes drawing its batches (default: none on the CPU, "
+                        "one per spare core, at most 12, on an accelerator)")
     parser.add_argument("--out", default=str(default_bundle_path()), help="export folder")
     parser.add_argument("--eval", help="card: the JSON written by `python main.py eval --out`")
     parser.add_argument("--notes", help="card: a Markdown file of remarks to include")
     args = parser.parse_args(argv)
     if args.batch is not None and args.batch < 2:
         raise UserError(f"--batch must be at least 2 (CLIP pairs each scene with a changed twin), got {args.batch}")
+    if args.workers is not None and args.workers < 0:
+        raise UserError(f"--workers must be 0 or more, got {args.workers}")
     if args.minutes is not None and args.minutes <= 0:
         raise UserError(f"--minutes must be a positive number of minutes, got {args.minutes:g}")
     run_dir = Path(args.run)
@@ -201,4 +218,4 @@ def main(argv: list[str]) -> None:
     for stage in stages:
         print(f"== {stage}", file=sys.stderr)
         run(stage, run_dir, args.steps, args.scenes, args.seed, device, args.init, args.batch, budget, args.world,
-            args.favour, args.jitter)
+            args.favour, args.jitter, args.workers)

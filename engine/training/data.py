@@ -1,7 +1,11 @@
 """Training data from the world: a cache of scenes rendered at the decoder's size, and on-the-fly crops."""
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +25,23 @@ def nchw(images: list[np.ndarray]) -> torch.Tensor:
     return torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous()
 
 
+POOL_FROM = 2000  # scenes: fewer render in this process (a worker pool costs about a second to start)
+
+
+def render_all(scenes: list[Scene], size: int, workers: int | None = None) -> list[np.ndarray]:
+    """Each scene rendered anti-aliased at `size` px, (size, size, 3) uint8, in order; the same bytes in one process
+    or, for many scenes, in a pool of `workers` forked processes (default: one per core; forked, so that no caller
+    needs a `__main__` guard; where fork is missing, one process)."""
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(scenes) < POOL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return [render(s, size) for s in scenes]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(partial(render, size=size), scenes, chunksize=max(1, len(scenes) // (8 * workers))))
+
+
 def rendered(scenes: list[Scene], size: int) -> torch.Tensor:
     """Scenes rendered anti-aliased at `size` px: (N, 3, size, size) float32 in [-1, 1]."""
-    return to_unit(nchw([render(s, size) for s in scenes]))
+    return to_unit(nchw(render_all(scenes, size)))
 
 
 @dataclass
@@ -102,7 +120,7 @@ def _rendered_set(count: int, size: int, seed: int, cache: Path | None, world: s
     if path is not None and path.is_file():
         pixels = np.load(path)
     else:
-        pixels = np.stack([render(s, size) for s in scenes]).transpose(0, 3, 1, 2)
+        pixels = np.stack(render_all(scenes, size)).transpose(0, 3, 1, 2)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             np.save(path, pixels)

@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import jitter_tag, nchw, to_unit
-from .world import BACKGROUNDS, COLORS, POSITIONS, SHAPES, Scene, render, sample_scene
+from .data import jitter_tag, nchw, render_all, to_unit
+from .world import BACKGROUNDS, COLORS, POSITIONS, SHAPES, Scene, sample_scene
 
 COLOR_NAMES = list(COLORS)
 PLACES = list(POSITIONS)  # the world's nine object positions: one slot each
@@ -62,7 +62,7 @@ def targets(scenes: list[Scene]) -> dict[str, torch.Tensor]:
 
 def renders(scenes: list[Scene]) -> torch.Tensor:
     """(N, 3, 64, 64) uint8 anti-aliased renders."""
-    return nchw([render(s, SIZE) for s in scenes])
+    return nchw(render_all(scenes, SIZE))
 
 
 def loss(probe: Probe, x: torch.Tensor, y: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from ..diffusion.schedule import Schedule
 from ..model import UnCLIP
-from .data import SceneSet, rendered, upsampler_batch
+from .data import SceneSet, nchw, render_all, to_unit, upsampler_batch
 from .loop import train
 from .world import caption, twin
 
@@ -42,29 +44,64 @@ def _captioned(model: UnCLIP, data: SceneSet, batch: int, drop: float, rng: np.r
         return idx, model.clip.encode_text(captions)
 
 
+def clip_batch(data: SceneSet, half: int, rng: np.random.Generator,
+               g: torch.Generator) -> tuple[torch.Tensor, list[str]]:
+    """`half` drawn scenes, then their twins: renders (2·half, 3, S, S) uint8 and captions, a pair in one phrasing."""
+    idx = data.draw(half, g)
+    scenes = [data.scenes[int(i)] for i in idx]
+    twins = [twin(s, rng) for s in scenes]
+    phrasing = rng.integers(2**32, size=len(scenes))
+    captions = [caption(s, np.random.default_rng(k)) for s, k in zip(scenes + twins, [*phrasing, *phrasing])]
+    return torch.cat([data.pixels[idx], nchw(render_all(twins, data.pixels.shape[-1], workers=1))]), captions
+
+
+class ClipBatches(IterableDataset):
+    """Endless CLIP batches drawn in DataLoader workers, each worker from its own seed (the twins' renders are the
+    host's work: on an accelerator one process cannot keep up)."""
+
+    def __init__(self, data: SceneSet, half: int, seed: int) -> None:
+        self.data, self.half, self.seed = data, half, seed
+
+    def __iter__(self):
+        worker = get_worker_info()
+        k = 0 if worker is None else worker.id + 1
+        rng, g = np.random.default_rng((self.seed, k)), torch.Generator().manual_seed(self.seed + 7919 * k)
+        while True:
+            yield clip_batch(self.data, self.half, rng, g)
+
+
+def clip_batches(data: SceneSet, half: int, seed: int, workers: int, pin: bool) -> Iterator[tuple[torch.Tensor, list]]:
+    """CLIP batches in this process (workers = 0: the recipe's own stream) or prefetched by forked workers."""
+    if workers == 0:
+        rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
+        while True:
+            yield clip_batch(data, half, rng, g)
+    yield from DataLoader(ClipBatches(data, half, seed), batch_size=None, num_workers=workers, prefetch_factor=4,
+                          persistent_workers=True, pin_memory=pin, multiprocessing_context="fork")
+
+
 def train_clip(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch: int = 64, seed: int = 0,
-               deadline: float | None = None) -> None:
+               deadline: float | None = None, workers: int = 0) -> None:
     """Contrastive CLIP (Radford et al. 2021); identical captions in a batch count as shared positives.
 
     Half of each batch is hard negatives: the other half's scenes with one attribute changed (mostly the
     shape) and captioned in the same phrasing, so the towers must tell shapes apart, not just colours.
+    `workers` > 0 draws the batches in that many forked processes.
     """
     towers, tokenizer = model.clip.towers, model.clip.tokenizer
     device = model.device
     logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07), device=device))
-    rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
+    batches = clip_batches(data, batch // 2, seed, workers, pin=device.type == "cuda")
 
     def step(_: int) -> torch.Tensor:
-        idx = data.draw(batch // 2, g)
-        scenes = [data.scenes[int(i)] for i in idx]
-        twins = [twin(s, rng) for s in scenes]
-        phrasing = rng.integers(2**32, size=len(scenes))
-        captions = [caption(s, np.random.default_rng(k)) for s, k in zip(scenes + twins, [*phrasing, *phrasing])]
-        images = torch.cat([data.images(idx), rendered(twins, data.pixels.shape[-1])]).to(device)
+        pixels, captions = next(batches)
+        images = to_unit(pixels.to(device, non_blocking=True))  # (B, 3, S, S) in [-1, 1]
         z_i = F.normalize(towers.visual(model.clip.tensor_pixels(images)), dim=-1)
         z_t = F.normalize(towers.text(tokenizer(captions).to(device))[0], dim=-1)
         logits = logit_scale.clamp(max=math.log(100)).exp() * z_i @ z_t.T
-        same = torch.tensor([[a == b for b in captions] for a in captions], dtype=torch.float32, device=device)
+        index: dict[str, int] = {}
+        ids = torch.tensor([index.setdefault(c, len(index)) for c in captions], device=device)  # (B,) text ids
+        same = (ids[:, None] == ids[None]).float()  # (B, B): 1 where two captions are the same text
         target = same / same.sum(1, keepdim=True)
         return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
 

@@ -9,7 +9,9 @@ import torch
 from engine import Settings, TextToImage, load_bundle, run
 from engine.errors import UserError
 from engine.training.evaluate import evaluate, markdown
-from engine.training.command import export, main as train_main, trained_model
+from engine.training.command import clip_workers, export, main as train_main, trained_model
+from engine.training.data import render_all, scene_set
+from engine.training.stages import clip_batches
 from engine.training.world import (COLORS, POSITIONS, SHAPES, SIZES, Scene, Thing, caption, centred_scenes, render,
                                    sample_scene, twin)
 
@@ -190,6 +192,8 @@ def test_training_option_errors_are_one_line(tmp_path, tiny_bundle):
         train_main(["prior", "--init", str(tiny_bundle), "--run", str(tmp_path)])
     with pytest.raises(UserError, match="--minutes must be a positive number"):
         train_main(["prior", "--minutes", "0", "--run", str(tmp_path)])
+    with pytest.raises(UserError, match="--workers must be 0 or more"):
+        train_main(["clip", "--workers", "-1", "--run", str(tmp_path)])
     assert not list(tmp_path.iterdir())  # nothing was started
 
 
@@ -220,9 +224,9 @@ def test_a_budget_shares_the_time_left_by_recipe_minutes_and_counts_logged_train
     clock = {"now": 0.0}
     monkeypatch.setattr(command.time, "time", lambda: clock["now"])
     budget = command.Budget(100, [1, 3])
-    assert budget.next() == 25  # a quarter of 100 s
+    assert budget.next_seconds() == 25  # a quarter of 100 s
     clock["now"] = 50  # the first segment overran by 25 s: the last gets what is left
-    assert budget.next() == 50
+    assert budget.next_seconds() == 50
     (tmp_path / "clip.log.jsonl").write_text('{"step": 50, "seconds": 30.0}\n{"step": 100, "seconds": 61.5}\n')
     assert command.Budget.spent(tmp_path, ("clip", "prior")) == 61.5
 
@@ -333,3 +337,37 @@ def test_the_whole_recipe_fits_a_budget_and_every_segment_records_its_fitted_len
         asked, fitted = saved["budgeted"]
         assert asked == segments[-1].until and saved["step"] == fitted  # the last segment ran, fitted anew
         assert fitted < segments[0].until  # far fewer steps than the recipe's: the budget stopped each one
+
+
+def test_a_worker_pool_renders_the_same_bytes_in_order():
+    rng = np.random.default_rng(4)
+    scenes = [sample_scene(rng, jitter=True) for _ in range(40)]
+    alone = render_all(scenes, 32, workers=1)
+    pooled = render_all(scenes * 60, 32, workers=2)  # 2,400 scenes: over POOL_FROM, so a pool renders them
+    assert len(pooled) == 2400 and all(np.array_equal(a, b) for a, b in zip(alone * 60, pooled))
+
+
+def test_clip_batches_pair_scenes_with_twins_in_this_process_or_in_workers(tmp_path):
+    data = scene_set(32, 32, 0)
+    here = clip_batches(data, 4, 0, workers=0, pin=False)
+    first, again = next(here), next(clip_batches(data, 4, 0, workers=0, pin=False))
+    assert torch.equal(first[0], again[0]) and first[1] == again[1]  # the recipe's stream, from its seed
+    pixels, captions = first
+    assert pixels.shape == (8, 3, 32, 32) and pixels.dtype == torch.uint8 and len(captions) == 8
+    assert captions[:4] != captions[4:]  # each scene's twin differs in one named attribute
+    pooled = clip_batches(data, 4, 0, workers=2, pin=False)
+    a, b = next(pooled), next(pooled)  # one batch from each worker, each drawn from its own seed
+    assert a[0].shape == (8, 3, 32, 32) and a[1] != b[1]
+    assert clip_workers("cpu", None) == 0 and clip_workers("cpu", 3) == 3
+
+
+def test_clip_trains_from_worker_batches(tmp_path):
+    train_main(["clip", "--steps", "2", "--scenes", "16", "--batch", "4", "--workers", "2", "--run", str(tmp_path)])
+    assert torch.load(tmp_path / "clip.pt", weights_only=True)["step"] == 2
+
+
+def test_the_probe_gate_names_each_attribute_and_renders_that_missed_it():
+    from engine.training.evaluate import probe_gate
+    assert probe_gate({"": {"shape": 1.0, "pairs": 0.98}}) == "passed"
+    got = probe_gate({"": {"shape": 1.0, "pairs": 0.976}, " (jittered)": {"shape": 0.99, "pairs": 0.944}})
+    assert got.startswith("FAILED on pairs, pairs (jittered):")
