@@ -24,17 +24,14 @@ from engine import Settings, load_bundle  # noqa: E402
 from engine.diffusion.samplers import run_to_end, ddpm  # noqa: E402
 from engine.diffusion.schedule import respace  # noqa: E402
 from engine.requests import EmbeddingToImage  # noqa: E402
-from engine.training.evaluate import _images, moved_or_resized, object_geometry, single_object_prompts  # noqa: E402
-from engine.training.probe import read, train_probe  # noqa: E402
+from engine.training.evaluate import _images, judge_variations, single_object_prompts  # noqa: E402
+from engine.training.probe import train_probe  # noqa: E402
 from engine.training.world import render  # noqa: E402
 
-PAIRS = [(0, 1), (0, 2), (1, 2)]
 
-
-def renoised(model, z_i: torch.Tensor, t0: int, seed: int) -> torch.Tensor:
-    """z_i (1, D) noised to the last prior timestep ≤ t0 and denoised by the prior with the empty caption."""
+def renoised(model, empty, z_i: torch.Tensor, t0: int, seed: int) -> torch.Tensor:
+    """z_i (1, D) noised to the last prior timestep ≤ t0, then denoised by the prior with the empty caption."""
     prior, process = model.prior, model.process("prior")
-    empty = model.clip.encode_text([""])
     g = torch.Generator().manual_seed(seed)
     noise = lambda shape: torch.randn(shape, generator=g)  # noqa: E731
     timesteps = [t for t in respace(model.config.prior.steps, process.schedule.train_steps)[0] if t <= t0]
@@ -55,25 +52,24 @@ def main() -> None:
     model = load_bundle(args.model)
     probe = train_probe(2500, 0, cache=Path(args.probe_cache))
     sources = single_object_prompts(np.random.default_rng(args.seed), args.sources, ("medium", "large"))
+    empty = model.clip.encode_text([""])
     print("| t0 | keep shape and colour | differ (RMS) | moved or resized (pairs) | cosine to z_i, kept / lost |\n"
           "|---|---|---|---|---|")
     for t0 in args.t0:
-        kept, spread, moved, cos = [], [], [], []
+        out: dict[str, list] = {"kept": [], "spread": [], "moved": []}
+        cos = []
         for i, sc in enumerate(sources):
             z = model.clip.encode_image(model.clip.image_pixels([Image.fromarray(render(sc, 256))])).float()
             seeds = [1000 + 10 * i + j for j in range(3)]
-            zs = [z if t0 == 0 else renoised(model, z, t0, s) for s in seeds]
+            zs = [z if t0 == 0 else renoised(model, empty, z, t0, s) for s in seeds]
             cos += [float(F.cosine_similarity(v, z)) for v in zs]
             var = _images(model, [EmbeddingToImage(v[0], seeds=(s,), settings=Settings(size=256))
                                   for v, s in zip(zs, seeds)], f"t0 {t0}, source {i + 1}")
-            kept += [next(iter(v["pairs"])) == (sc.things[0].shape, sc.things[0].color) for v in read(probe, var)]
-            flat = (var.flatten(1) + 1) / 2
-            spread += [float((flat[a] - flat[b]).pow(2).mean().sqrt()) for a, b in PAIRS]
-            geometry = object_geometry(var)
-            moved += [moved_or_resized(geometry[a], geometry[b]) for a, b in PAIRS]
-        k, c = np.array(kept), np.array(cos)
+            judge_variations(probe, sc, var, out)
+        k, c = np.array(out["kept"]), np.array(cos)
         lost = f"{c[~k].mean():.3f}" if (~k).any() else "—"
-        print(f"| {t0} | {100 * k.mean():.1f}% | {100 * np.mean(spread):.1f}% | {100 * np.mean(moved):.1f}% | "
+        print(f"| {t0} | {100 * k.mean():.1f}% | {100 * np.mean(out['spread']):.1f}% | "
+              f"{100 * np.mean(out['moved']):.1f}% | "
               f"{c[k].mean():.3f} / {lost} |", flush=True)
 
 

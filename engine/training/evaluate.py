@@ -168,17 +168,24 @@ def variations(model: UnCLIP, probe: Probe, sources: list[Scene], seed: int, s: 
     Source i's variations take seeds seed + 10 i, + 1, + 2.
     """
     out: dict[str, list] = {"kept": [], "spread": [], "moved": [], "draws": []}
-    pairs = [(a, b) for a in range(3) for b in range(a + 1, 3)]
     for i, sc in enumerate(sources):
         source = Image.fromarray(render(sc, 256))
         var = _images(model, [ImageVariation(source, seeds=(seed + 10 * i + j,), settings=s) for j in range(3)],
                       f"variations {i + 1}/{len(sources)}", out["draws"])
-        out["kept"] += [next(iter(v["pairs"])) == (sc.things[0].shape, sc.things[0].color) for v in read(probe, var)]
-        flat = (var.flatten(1) + 1) / 2
-        out["spread"] += [float((flat[a] - flat[b]).pow(2).mean().sqrt()) for a, b in pairs]
-        geometry = object_geometry(var)
-        out["moved"] += [moved_or_resized(geometry[a], geometry[b]) for a, b in pairs]
+        judge_variations(probe, sc, var, out)
     return out
+
+
+def judge_variations(probe: Probe, source: Scene, images: torch.Tensor, out: dict[str, list]) -> None:
+    """Append to `out` whether each image (B, 3, H, W) in [-1, 1] keeps the single-object source's shape and colour
+    ("kept"), and for each pair its RMS distance (0–1, "spread") and whether its object moved or resized ("moved")."""
+    pairs = [(a, b) for a in range(len(images)) for b in range(a + 1, len(images))]
+    thing = source.things[0]
+    out["kept"] += [next(iter(v["pairs"])) == (thing.shape, thing.color) for v in read(probe, images)]
+    flat = (images.flatten(1) + 1) / 2
+    out["spread"] += [float((flat[a] - flat[b]).pow(2).mean().sqrt()) for a, b in pairs]
+    geometry = object_geometry(images)
+    out["moved"] += [moved_or_resized(geometry[a], geometry[b]) for a, b in pairs]
 
 
 def object_geometry(images: torch.Tensor) -> list[tuple[float, float, float]]:
@@ -225,12 +232,11 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500,
     rng = np.random.default_rng(seed)
     began = time.time()
     probe = train_probe(probe_steps, seed, scenes=probe_scenes, cache=probe_cache, jitter=probe_jitter)
-    held = {"": held_out_accuracy(probe, seed, probe_checks)}  # by the suffix that names the renders in the gate
+    table: dict = {"seed": seed, "probe (held-out renders)": held_out_accuracy(probe, seed, probe_checks)}
+    held = {"": table["probe (held-out renders)"]}  # by the suffix that names the renders in the gate
     if probe_jitter:
-        held[" (jittered)"] = held_out_accuracy(probe, seed, probe_checks, jitter=True)
-    table: dict = {"seed": seed, "probe (held-out renders)": held[""]}
-    if probe_jitter:
-        table["probe (held-out jittered renders)"] = held[" (jittered)"]
+        table["probe (held-out jittered renders)"] = held[" (jittered)"] = held_out_accuracy(
+            probe, seed, probe_checks, jitter=True)
     table["probe gate (≥ 98% per attribute)"] = probe_gate(held)
     s = replace(base, size=256)
 

@@ -249,7 +249,6 @@ def test_minutes_without_steps_fit_every_recipe_segment_to_its_share(tmp_path, m
 
 
 def test_mixed_world_draws_a_quarter_centred_objects(tmp_path):
-    from engine.training.data import scene_set
     data = scene_set(40, 8, 0, cache=tmp_path, world="mixed")
     assert len(data.scenes) == data.pixels.shape[0] == 40 + len(centred_scenes())
     assert data.scenes[40:] == centred_scenes() and (tmp_path / "centred-8.npy").is_file()
@@ -259,7 +258,6 @@ def test_mixed_world_draws_a_quarter_centred_objects(tmp_path):
 
 
 def test_a_favoured_shape_is_drawn_twice_as_often_in_any_world(tmp_path):
-    from engine.training.data import scene_set
     data = scene_set(40, 8, 0, cache=tmp_path, world="mixed", favour="heart")
     hearts = torch.tensor([any(t.shape == "heart" for t in s.things) for s in data.scenes])
     base = scene_set(40, 8, 0, cache=tmp_path, world="mixed").weights
@@ -268,7 +266,6 @@ def test_a_favoured_shape_is_drawn_twice_as_often_in_any_world(tmp_path):
 
 
 def test_jitter_moves_turns_and_resizes_what_captions_do_not_name(tmp_path):
-    from engine.training.data import scene_set
     from engine.training.world import JITTER
     named = [sample_scene(np.random.default_rng(i)) for i in range(200)]
     loose = [sample_scene(np.random.default_rng(i), jitter=True) for i in range(200)]
@@ -289,7 +286,6 @@ def test_jitter_moves_turns_and_resizes_what_captions_do_not_name(tmp_path):
 
 
 def test_jitter_combines_with_the_mixed_world_and_keeps_each_centred_scene(tmp_path):
-    from engine.training.data import scene_set
     from engine.training.world import centred_scenes
     mixed = scene_set(20, 8, 3, cache=tmp_path, world="mixed", jitter=True)
     centred = mixed.scenes[20:]
