@@ -24,6 +24,7 @@ from .weights import IDENTITY, BundleError, load_module, read_files, weight_file
 
 FORMAT = "unclip-studio/1"
 RESOURCES = Path(__file__).resolve().parent.parent / "resources" / "models"
+DOCUMENTATION = {".md", ".png", ".jpg", ".jpeg", ".webp", ".gif"}  # suffixes `fingerprint` skips
 
 __all__ = ["BundleError", "FORMAT", "default_bundle_path", "fingerprint", "load_bundle", "resolve", "save_bundle"]
 
@@ -74,10 +75,17 @@ def _component(folder: Path, name: str, cls):
         raise BundleError(f"{name}/config.json: {err}")
 
 
+def _documentation(path: Path) -> bool:
+    """A file the loader never reads: the model card, its pictures, its evaluation tables (eval*.json)."""
+    return path.suffix.lower() in DOCUMENTATION or (path.suffix == ".json" and path.name.startswith("eval"))
+
+
 def fingerprint(folder: Path) -> str:
-    """A short content hash of a bundle: configs in full, weights in full up to 64 MiB, else size + ends."""
+    """A short content hash of what a bundle computes with: configs in full, weights in full up to 64 MiB, else
+    size + ends; the model card, pictures and evaluation tables are left out, so editing them keeps the hash."""
     h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
+                       and not _documentation(p)):
         h.update(str(path.relative_to(folder)).encode())
         size = path.stat().st_size
         h.update(str(size).encode())

@@ -29,6 +29,7 @@ from ..model import UnCLIP
 from ..pipeline import generate
 from ..requests import EmbeddingToImage, ImageVariation, Settings, TextToImage
 from ..stages.decoder import decoder_fn
+from .command import device_of
 from .data import rendered
 from .probe import Probe, held_out_accuracy, read, train_probe
 from .world import COLORS, SHAPES, Scene, Thing, render
@@ -223,15 +224,17 @@ def probe_gate(held: dict[str, dict[str, float]]) -> str:
 def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500, top_n: int = 8,
              base: Settings = Settings(), probe_checks: int = 500, captions: int = 100,
              probe_cache: Path | None = None, probe_scenes: int = 24_000, layout_guidance: float = 0.25,
-             candidates: int = 6, probe_jitter: bool = False) -> dict:
+             candidates: int = 6, probe_jitter: bool = False, probe_device: str = "cpu") -> dict:
     """The whole table; `n` prompts per single-object row (fewer elsewhere, as noted in the table).
 
     `base` sets the sampling (steps, guidance) of every generation; sizes are set per row. `probe_jitter`: the
-    probe also learns jittered renders, and must pass its gate on jittered held-out renders as well.
+    probe also learns jittered renders, and must pass its gate on jittered held-out renders as well; it trains on
+    `probe_device` and reads on the CPU.
     """
     rng = np.random.default_rng(seed)
     began = time.time()
-    probe = train_probe(probe_steps, seed, scenes=probe_scenes, cache=probe_cache, jitter=probe_jitter)
+    probe = train_probe(probe_steps, seed, scenes=probe_scenes, cache=probe_cache, jitter=probe_jitter,
+                        device=probe_device)
     table: dict = {"seed": seed, "probe (held-out renders)": held_out_accuracy(probe, seed, probe_checks)}
     held = {"": table["probe (held-out renders)"]}  # by the suffix that names the renders in the gate
     if probe_jitter:
@@ -356,18 +359,21 @@ def main(argv: list[str]) -> None:
                         "decoder trained with --jitter, whose images carry unnamed offsets and turns")
     parser.add_argument("--dtype", default="float32", choices=("float32", "bfloat16"),
                         help="the precision the model runs in (the card's table: float32)")
+    parser.add_argument("--device", default="cpu", help="run the model and train the probe on this torch device "
+                        "(the card's table: cpu; a probe trained elsewhere is cached under its own name)")
     parser.add_argument("--out", help="write the table as JSON here")
     args = parser.parse_args(argv)
     if args.prompts < 4:
         raise UserError(f"--prompts must be at least 4 (the variations row takes a quarter of them), got {args.prompts}")
     torch.manual_seed(args.seed)
-    model = load_bundle(args.model, "cpu", getattr(torch, args.dtype))
+    device = device_of(args.device)
+    model = load_bundle(args.model, device, getattr(torch, args.dtype))
     steps, scenes = PROBE_RECIPE[args.probe_jitter]
     table = evaluate(model, args.seed, args.prompts, args.probe_steps or steps,
                      probe_scenes=args.probe_scenes or scenes,
                      probe_cache=Path(args.probe_cache) if args.probe_cache else None,
                      layout_guidance=args.layout_guidance, candidates=args.candidates,
-                     probe_jitter=args.probe_jitter)
+                     probe_jitter=args.probe_jitter, probe_device=device)
     print(markdown(table))
     if args.out:
         Path(args.out).write_text(json.dumps(table, indent=2) + "\n")

@@ -74,16 +74,23 @@ def loss(probe: Probe, x: torch.Tensor, y: dict[str, torch.Tensor]) -> torch.Ten
         F.cross_entropy(out["bg_kind"], y["bg_kind"])
 
 
+def probe_file(cache: Path, steps: int, seed: int, batch_size: int, scenes: int, jitter: bool, device: str) -> Path:
+    """Where a probe trained with these arguments is cached: one trained off the CPU is named by its device type,
+    since it is not bit-identical to the CPU's."""
+    tag = (f"-{jitter_tag()}" if jitter else "") + ("" if torch.device(device).type == "cpu" else
+                                                    f"-{torch.device(device).type}")
+    return cache / f"probe-{seed}-{steps}-{batch_size}-{scenes}{tag}.pt"
+
+
 def train_probe(steps: int, seed: int, batch_size: int = 64, scenes: int = 24_000, cache: Path | None = None,
-                jitter: bool = False) -> Probe:
-    """Train for `steps` steps on `scenes` renders of the world drawn from `seed` (deterministic).
+                jitter: bool = False, device: str = "cpu") -> Probe:
+    """Train for `steps` steps on `scenes` renders of the world drawn from `seed` (deterministic per device).
 
     With `jitter`, every other scene carries the world's unnamed jitter, so the probe reads a jitter-trained
     decoder's offsets and turns too. With `cache`, a probe trained before with the same arguments is loaded
-    instead (weights only).
+    instead (weights only). Trained on `device`, returned on the CPU (where `read` runs).
     """
-    tag = f"-{jitter_tag()}" if jitter else ""
-    path = cache / f"probe-{seed}-{steps}-{batch_size}-{scenes}{tag}.pt" if cache else None
+    path = probe_file(cache, steps, seed, batch_size, scenes, jitter, device) if cache else None
     if path is not None and path.is_file():
         probe = Probe()
         probe.load_state_dict(torch.load(path, weights_only=True))
@@ -92,18 +99,19 @@ def train_probe(steps: int, seed: int, batch_size: int = 64, scenes: int = 24_00
     rng = np.random.default_rng(seed)
     world = [sample_scene(rng, jitter=jitter and i % 2 == 1) for i in range(scenes)]
     pixels, y = renders(world), targets(world)
-    probe = Probe()
+    probe = Probe().to(device)
     opt = torch.optim.AdamW(probe.parameters(), lr=2e-3, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=max(steps, 1))
     g = torch.Generator().manual_seed(seed)
     probe.train()
     for _ in range(steps):
         idx = torch.randint(len(world), (batch_size,), generator=g)
-        value = loss(probe, to_unit(pixels[idx]), {k: v[idx] for k, v in y.items()})
+        value = loss(probe, to_unit(pixels[idx]).to(device), {k: v[idx].to(device) for k, v in y.items()})
         opt.zero_grad()
         value.backward()
         opt.step()
         sched.step()
+    probe = probe.cpu()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         torch.save(probe.state_dict(), path)

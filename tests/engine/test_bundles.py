@@ -106,3 +106,13 @@ def test_fingerprint_follows_content(tiny_bundle, tmp_path):
     assert fingerprint(b) == fingerprint(tiny_bundle)
     (b / "model_index.json").write_text((b / "model_index.json").read_text() + " ")
     assert fingerprint(b) != fingerprint(tiny_bundle)
+
+
+def test_fingerprint_ignores_the_model_card(tiny_bundle, tmp_path):
+    b = copy(tiny_bundle, tmp_path)
+    (b / "README.md").write_text("# a card\n")
+    (b / "eval.json").write_text("{}\n")
+    (b / "prompts.png").write_bytes(b"not read")
+    assert fingerprint(b) == fingerprint(tiny_bundle)
+    (b / "prior" / "config.json").write_text((b / "prior" / "config.json").read_text() + " ")
+    assert fingerprint(b) != fingerprint(tiny_bundle)

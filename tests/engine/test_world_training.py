@@ -1,6 +1,7 @@
 """The procedural world and a smoke run of every trainer (the full training is a command, not a test)."""
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -148,6 +149,13 @@ def test_a_jitter_probe_is_its_own_cache_and_is_checked_on_jittered_renders(tmp_
     assert {p.name for p in tmp_path.iterdir()} == {"probe-0-2-4-8.pt", "probe-0-2-4-8-j5-12-10-20.pt"}
     assert not all(torch.equal(a, b) for a, b in zip(plain.state_dict().values(), loose.state_dict().values()))
     assert set(held_out_accuracy(loose, 0, 10, jitter=True)) == set(held_out_accuracy(loose, 0, 10))
+
+
+def test_a_probe_trained_off_the_cpu_is_cached_under_its_device():
+    from engine.training.probe import probe_file
+    names = [probe_file(Path("c"), 8000, 0, 64, 48000, j, d).name for j, d in
+             ((False, "cpu"), (True, "cuda:1"), (False, "mps"))]
+    assert names == ["probe-0-8000-64-48000.pt", "probe-0-8000-64-48000-j5-12-10-20-cuda.pt", "probe-0-8000-64-48000-mps.pt"]
 
 
 def test_recipe_segments_resume_with_a_warm_restart(tmp_path, monkeypatch):

@@ -118,3 +118,8 @@ def test_the_studio_takes_any_prompt(qtbot, tiny_bundle, tmp_path):
 def test_too_few_eval_prompts_is_one_line_error(capsys):
     assert main(["eval", "--prompts", "1"]) == 2  # checked before the probe or the model loads
     assert "--prompts must be at least 4" in one_line_error(capsys)
+
+
+def test_eval_on_a_missing_gpu_is_one_line_error(capsys):
+    assert main(["eval", "--device", "cuda"]) == 2  # checked before the probe or the model loads
+    assert "no CUDA GPU is visible" in one_line_error(capsys)
