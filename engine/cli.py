@@ -19,7 +19,7 @@ from .events import Cancelled, Failed, Finished, StageStarted, StepDone
 from .metadata import parameters_text, read_png_metadata, save_png
 from .model import UnCLIP
 from .pipeline import CancelToken, generate, resolve_settings
-from .requests import PRESETS, ImageVariation, Settings, TextToImage
+from .requests import FREE_LAYOUT, PRESETS, ImageVariation, Settings, TextToImage
 from .sources import load_image, load_image_with_notes
 
 MAX_COUNT = 64
@@ -59,8 +59,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prior-guidance", type=_number)
     p.add_argument("--decoder-guidance", type=_number)
     p.add_argument("--layout-guidance", type=_number, help="decoder guidance on its first, layout steps "
-                   "(t ≥ 0.9 T); lower lets position, size and count vary (variations: try 0.25 with "
-                   "--candidates 6); default: the decoder guidance")
+                   "(t ≥ 0.9 T); lower lets position, size and count vary (variations: try "
+                   f"{FREE_LAYOUT.layout_guidance:g} with --candidates {FREE_LAYOUT.decoder_candidates}); default: the "
+                   "decoder guidance")
     p.add_argument("--candidates", type=_whole_number, default=1, help="decoder candidates per image, 1 to 8: "
                    "the first whose CLIP embedding reaches --accept-cosine to z_i is kept, else the closest "
                    "(up to K times the decoder's time)")

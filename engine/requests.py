@@ -58,6 +58,11 @@ class Settings:
             raise UserError(f"unknown sampler {self.sampler!r}: choose one of {', '.join(SAMPLER_NAMES)}")
 
 
+# The freer variations (the embedded default's model card): the layout left to the noise, fidelity won back by
+# decoder candidates at the model's accept cosine; the studio's "Free layout", the card's picture, the eval's rows
+FREE_LAYOUT = Settings(layout_guidance=0.25, decoder_candidates=6)
+
+
 def check_seeds(seeds: tuple[int, ...]) -> None:
     """Seeds are whole numbers in [0, 2³² − 1], at least one."""
     if not seeds:

@@ -10,7 +10,7 @@ from PIL import Image
 
 from ..model import UnCLIP
 from ..pipeline import run
-from ..requests import ImageVariation, Settings, TextToImage
+from ..requests import FREE_LAYOUT, ImageVariation, Settings, TextToImage
 from .world import Scene, Thing, render
 
 GRID_PROMPTS = [
@@ -30,13 +30,14 @@ def grid(images: list[np.ndarray], cols: int) -> Image.Image:
 
 def pictures(model: UnCLIP, folder: Path, seed: int = 3) -> None:
     """prompts.png (a grid of prompts at 256 px) and variations.png (a render, then three variations of it;
-    the second row at layout guidance 0.25, each the first of up to 6 decoder draws that CLIP accepts)."""
+    the second row as FREE_LAYOUT: layout guidance lowered, each the first of its decoder draws that CLIP accepts)."""
     s = Settings(size=256)
     images = [run(model, TextToImage(p, seeds=(seed,), settings=s))[0].image for p in GRID_PROMPTS]
     grid(images, 4).save(folder / "prompts.png")
     source = render(Scene((Thing("star", "orange", "large", "centre"),), "solid", ("blue", "white")), 256)
     rows = []
-    for settings in (s, replace(s, layout_guidance=0.25, decoder_candidates=6)):
+    for settings in (s, replace(s, layout_guidance=FREE_LAYOUT.layout_guidance,
+                                decoder_candidates=FREE_LAYOUT.decoder_candidates)):
         rows += [source] + [v.image for v in run(model, ImageVariation(
             Image.fromarray(source), seeds=(seed, seed + 1, seed + 2), settings=settings))]
     grid(rows, 4).save(folder / "variations.png")
@@ -108,9 +109,10 @@ Prompts (256 px, seed 3; left to right, top to bottom as listed in `engine/train
 ![prompts](prompts.png)
 
 A render of "a large orange star on a blue background", then three variations of it: above at the
-decoder's guidance throughout (the paper's variations), below with layout guidance 0.25, each the first
-of up to 6 decoder draws whose CLIP embedding reaches the model's accept cosine to z_i
-(`--layout-guidance 0.25 --candidates 6`):
+decoder's guidance throughout (the paper's variations), below with layout guidance
+{FREE_LAYOUT.layout_guidance:g}, each the first of up to {FREE_LAYOUT.decoder_candidates} decoder draws whose CLIP
+embedding reaches the model's accept cosine to z_i
+(`--layout-guidance {FREE_LAYOUT.layout_guidance:g} --candidates {FREE_LAYOUT.decoder_candidates}`):
 
 ![variations](variations.png)
 """

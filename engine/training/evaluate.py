@@ -27,7 +27,7 @@ from ..errors import UserError
 from ..events import Finished, StageStarted
 from ..model import UnCLIP
 from ..pipeline import generate
-from ..requests import EmbeddingToImage, ImageVariation, Settings, TextToImage
+from ..requests import FREE_LAYOUT, EmbeddingToImage, ImageVariation, Settings, TextToImage
 from ..stages.decoder import decoder_fn
 from .command import device_of
 from .data import rendered
@@ -223,8 +223,9 @@ def probe_gate(held: dict[str, dict[str, float]]) -> str:
 
 def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500, top_n: int = 8,
              base: Settings = Settings(), probe_checks: int = 500, captions: int = 100,
-             probe_cache: Path | None = None, probe_scenes: int = 24_000, layout_guidance: float = 0.25,
-             candidates: int = 6, probe_jitter: bool = False, probe_device: str = "cpu") -> dict:
+             probe_cache: Path | None = None, probe_scenes: int = 24_000,
+             layout_guidance: float = FREE_LAYOUT.layout_guidance, candidates: int = FREE_LAYOUT.decoder_candidates,
+             probe_jitter: bool = False, probe_device: str = "cpu") -> dict:
     """The whole table; `n` prompts per single-object row (fewer elsewhere, as noted in the table).
 
     `base` sets the sampling (steps, guidance) of every generation; sizes are set per row. `probe_jitter`: the
@@ -349,9 +350,9 @@ def main(argv: list[str]) -> None:
                         f"{PROBE_RECIPE[False][1]}, with --probe-jitter {PROBE_RECIPE[True][1]}")
     parser.add_argument("--probe-cache", default="runs/probe", help="reuse a probe trained with the same seed "
                         "and steps from this folder ('' to always retrain)")
-    parser.add_argument("--layout-guidance", type=float, default=0.25,
+    parser.add_argument("--layout-guidance", type=float, default=FREE_LAYOUT.layout_guidance,
                         help="the decoder's layout guidance for the row of freer variations")
-    parser.add_argument("--candidates", type=int, default=6,
+    parser.add_argument("--candidates", type=int, default=FREE_LAYOUT.decoder_candidates,
                         help="most decoder candidates for the last row (freer variations, the first at the "
                              "model's accept cosine to z_i kept)")
     parser.add_argument("--probe-jitter", action="store_true",

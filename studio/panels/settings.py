@@ -9,12 +9,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QPushButton, QSlider, QSpinBox, QWidget)
 
 from engine.diffusion.noise import MAX_SEED
-from engine.requests import MAX_STEPS, Settings
+from engine.requests import FREE_LAYOUT, MAX_STEPS, Settings
 
 SEED_SPIN_MAX = min(MAX_SEED, 2**31 - 1)  # QSpinBox holds a C int
 # "Free layout": the embedded default's freer variations (its model card: 90.7% keep shape and colour, 68% of
 # pairs moved or resized, against the paper's variations' 6%, at about twice the decoder's time)
-FREE_LAYOUT_GUIDANCE, FREE_LAYOUT_CANDIDATES = 0.25, 6
+FREE_LAYOUT_GUIDANCE, FREE_LAYOUT_CANDIDATES = FREE_LAYOUT.layout_guidance, FREE_LAYOUT.decoder_candidates
 
 
 class GuidanceSlider(QWidget):

@@ -375,3 +375,15 @@ def test_the_probe_gate_names_each_attribute_and_renders_that_missed_it():
     assert probe_gate({"": {"shape": 1.0, "pairs": 0.98}}) == "passed"
     got = probe_gate({"": {"shape": 1.0, "pairs": 0.976}, " (jittered)": {"shape": 0.99, "pairs": 0.944}})
     assert got.startswith("FAILED on pairs, pairs (jittered):")
+
+
+def test_model_card_names_the_free_layout_settings_and_logged_times(tiny_bundle, tiny_model, tmp_path):
+    import shutil
+
+    from engine.requests import FREE_LAYOUT
+    from engine.training.card import write_card
+    folder = shutil.copytree(tiny_bundle, tmp_path / "b")
+    text = write_card(folder, tiny_model, "| measure | value |", {"prior": {
+        "steps": 2500, "seconds": 1278.0, "final loss (smoothed)": 0.1115}}, "a note").read_text()
+    assert f"`--layout-guidance {FREE_LAYOUT.layout_guidance:g} --candidates {FREE_LAYOUT.decoder_candidates}`" in text
+    assert "| prior | 2500 | 21.3 min | 0.1115 |" in text and text.rstrip().endswith("![variations](variations.png)")
