@@ -2,13 +2,14 @@
 
     python bench/accept_cosine.py [--streams 2 3] [--bases 5000 9000] [--sources 24] [--candidates 6]
                                   [--layout 0.25] [--accept 0.985 0.99 0.993 0.995] [--json out.json]
-For each stream (rng seed of single-object sources the eval never reads: it reads seeds 0 and 1), three
-variations of each source draw `--candidates` decoder images at 64 px (the engine's noise per draw, seeds
-base + 10 i + j for variation j of source i; the default bases are the model card's calibration run); CLIP's cosine of each draw to the source's z_i, the eval's probe verdict (shape
-and colour kept) and the object's place and size are recorded once, then every rule is replayed on them:
-the closest of all draws, and for each threshold the first draw that reaches it (else the closest).
-Reported per rule over all streams: kept, pairs moved or resized (the eval's measure), decoder runs; and how
-often one draw keeps shape and colour, by the source's shape (where the decoder is weak).
+For each stream (rng seed of single-object sources the eval never reads: it reads seeds 0 and 1), three variations
+of each source draw `--candidates` decoder images at 64 px (the engine's noise per draw, seeds base + 10 i + j for
+variation j of source i; the default bases are the model card's calibration run); CLIP's cosine of each draw to the
+source's z_i, the eval's probe verdict (shape and colour kept) and the object's place and size are recorded once,
+then every rule is replayed on them: the closest of all draws, and for each threshold the first draw that reaches it
+(else the closest). `--layout` and `--candidates` default to the studio's Free layout (`FREE_LAYOUT`). Reported per
+rule over all streams: kept, pairs moved or resized (the eval's measure), decoder runs; and how often one draw keeps
+shape and colour, by the source's shape (where the decoder is weak).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine import load_bundle  # noqa: E402
 from engine.diffusion.noise import PerImageNoise  # noqa: E402
+from engine.requests import FREE_LAYOUT  # noqa: E402
 from engine.stages.decoder import decode  # noqa: E402
 from engine.training.evaluate import moved_or_resized, object_geometry, single_object_prompts  # noqa: E402
 from engine.training.probe import read, train_probe  # noqa: E402
@@ -83,8 +85,8 @@ def main() -> None:
     parser.add_argument("--streams", type=int, nargs="+", default=[2, 3])
     parser.add_argument("--bases", type=int, nargs="+", default=[5000, 9000], help="noise seed base per stream")
     parser.add_argument("--sources", type=int, default=24)
-    parser.add_argument("--candidates", type=int, default=6)
-    parser.add_argument("--layout", type=float, default=0.25)
+    parser.add_argument("--candidates", type=int, default=FREE_LAYOUT.decoder_candidates)
+    parser.add_argument("--layout", type=float, default=FREE_LAYOUT.layout_guidance)
     parser.add_argument("--accept", type=float, nargs="+", default=[0.985, 0.99, 0.993, 0.995])
     parser.add_argument("--probe-cache", default="runs/probe")
     parser.add_argument("--json")
