@@ -77,8 +77,8 @@ def loss(probe: Probe, x: torch.Tensor, y: dict[str, torch.Tensor]) -> torch.Ten
 def probe_file(cache: Path, steps: int, seed: int, batch_size: int, scenes: int, jitter: bool, device: str) -> Path:
     """Where a probe trained with these arguments is cached: one trained off the CPU is named by its device type,
     since it is not bit-identical to the CPU's."""
-    tag = (f"-{jitter_tag()}" if jitter else "") + ("" if torch.device(device).type == "cpu" else
-                                                    f"-{torch.device(device).type}")
+    kind = torch.device(device).type
+    tag = (f"-{jitter_tag()}" if jitter else "") + ("" if kind == "cpu" else f"-{kind}")
     return cache / f"probe-{seed}-{steps}-{batch_size}-{scenes}{tag}.pt"
 
 

@@ -12,9 +12,8 @@ from engine.diffusion.noise import MAX_SEED
 from engine.requests import FREE_LAYOUT, MAX_STEPS, Settings
 
 SEED_SPIN_MAX = min(MAX_SEED, 2**31 - 1)  # QSpinBox holds a C int
-# "Free layout": the embedded default's freer variations (its model card: 90.7% keep shape and colour, 68% of
-# pairs moved or resized, against the paper's variations' 6%, at about twice the decoder's time)
-FREE_LAYOUT_GUIDANCE, FREE_LAYOUT_CANDIDATES = FREE_LAYOUT.layout_guidance, FREE_LAYOUT.decoder_candidates
+# "Free layout" applies FREE_LAYOUT: the embedded default's freer variations (its model card: 90.7% keep shape and
+# colour, 68% of pairs moved or resized, against the paper's variations' 6%, at about twice the decoder's time)
 
 
 class GuidanceSlider(QWidget):
@@ -79,8 +78,8 @@ class SettingsPanel(QWidget):
         self.decoder_guidance.slider.valueChanged.connect(self._follow)
         self.free_layout = QPushButton("Free layout", objectName="freeLayoutButton", checkable=True)
         self.free_layout.setToolTip(f"Variations that move and resize things: layout guidance "
-                                    f"{FREE_LAYOUT_GUIDANCE:g} and up to {FREE_LAYOUT_CANDIDATES} candidates at the "
-                                    f"model's accept cosine; off: the paper's variations (layout guidance = decoder "
+                                    f"{FREE_LAYOUT.layout_guidance:g} and up to {FREE_LAYOUT.decoder_candidates} "
+                                    f"candidates at the model's accept cosine; off: the paper's variations (layout guidance = decoder "
                                     f"guidance, one candidate)")
         self.free_layout.setStyleSheet("QPushButton:checked { background: palette(highlight); "
                                        "color: palette(highlighted-text); border: 1px solid palette(highlight); "
@@ -176,16 +175,16 @@ class SettingsPanel(QWidget):
     def _set_free_layout(self, on: bool) -> None:
         """Apply the free-layout preset, or go back to the paper's variations."""
         if on:
-            self.layout_guidance.set_value(FREE_LAYOUT_GUIDANCE)
-            self.candidates.setValue(FREE_LAYOUT_CANDIDATES)
+            self.layout_guidance.set_value(FREE_LAYOUT.layout_guidance)
+            self.candidates.setValue(FREE_LAYOUT.decoder_candidates)
             self.accept.setValue(self._model_accept)
         else:
             self.layout_guidance.set_value(self.decoder_guidance.value)
             self.candidates.setValue(1)
 
     def _is_free_layout(self) -> bool:
-        return (self.layout_guidance.value == FREE_LAYOUT_GUIDANCE
-                and self.candidates.value() == FREE_LAYOUT_CANDIDATES)
+        return (self.layout_guidance.value == FREE_LAYOUT.layout_guidance
+                and self.candidates.value() == FREE_LAYOUT.decoder_candidates)
 
     def _show_free_layout(self) -> None:
         """The button is down exactly while the preset's values are set, however they were set."""

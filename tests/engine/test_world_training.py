@@ -155,7 +155,8 @@ def test_a_probe_trained_off_the_cpu_is_cached_under_its_device():
     from engine.training.probe import probe_file
     names = [probe_file(Path("c"), 8000, 0, 64, 48000, j, d).name for j, d in
              ((False, "cpu"), (True, "cuda:1"), (False, "mps"))]
-    assert names == ["probe-0-8000-64-48000.pt", "probe-0-8000-64-48000-j5-12-10-20-cuda.pt", "probe-0-8000-64-48000-mps.pt"]
+    assert names == ["probe-0-8000-64-48000.pt", "probe-0-8000-64-48000-j5-12-10-20-cuda.pt",
+                     "probe-0-8000-64-48000-mps.pt"]
 
 
 def test_recipe_segments_resume_with_a_warm_restart(tmp_path, monkeypatch):
