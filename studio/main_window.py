@@ -26,7 +26,7 @@ from .panels.queue import QueueView
 from .panels.settings import SettingsPanel
 from .panels.sources import SourceDropZone
 from .state import Result, StudioState
-from .status import StudioStatusBar
+from .status import StudioStatusBar, stage_label
 from .theme import app_icon
 from .worker import EngineWorker
 
@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.resize(1180, 800)
         self._last_preview = 0.0
+        self._job_label = self._stage = ""  # the running job's label; its current stage as shown
         self._current_model = self._loading = ""
         self._deleted: list[Result] = []  # undo stack of deletions
         self.ask_restore = self._ask_restore  # replaceable in tests: path → 'restore' | 'vary' | 'cancel'
@@ -352,15 +353,17 @@ class MainWindow(QMainWindow):
         if isinstance(event, StageStarted):
             self.progress_bar.setRange(0, event.steps)
             self.progress_bar.setValue(0)
-            self._say(f"{event.stage}…")
+            self._stage = stage_label(event.stage, event.size)
+            self._say(f"{self._stage}…")
         elif isinstance(event, StepDone):
             self.progress_bar.setValue(event.step)
-            self.status_bar.step(event.stage, event.step)
+            self.status_bar.step(self._stage or event.stage, event.step)
             now = time.monotonic()
             if event.preview is not None and (now - self._last_preview >= PREVIEW_INTERVAL
                                               or event.step == event.steps):
                 self._last_preview = now
-                self.canvas.show_pixels(event.preview[0], f"{event.stage} step {event.step}/{event.steps}")
+                self.canvas.show_pixels(event.preview[0], f"{self._stage or event.stage} step {event.step}/"
+                                        f"{event.steps}")
         elif isinstance(event, Finished) and event.images:
             self._finished(event)
         elif isinstance(event, Failed):
@@ -369,11 +372,15 @@ class MainWindow(QMainWindow):
     def _finished(self, event: Finished) -> None:
         """Say how long the job took, and let the Size list show each size's last time on this machine."""
         n, size = len(event.images), event.images[0].image.shape[0]
-        self._say(f"{self.status.text()} · {'done' if n == 1 else f'{n} images'} in {event.seconds:.1f} s")
+        said = self.status.text()
+        if said == f"{self._stage}…":  # nothing shown since the last stage began (a strip frame saves no image)
+            said = self._job_label
+        self._say(f"{said} · {'done' if n == 1 else f'{n} images'} in {event.seconds:.1f} s")
         self.settings.note_time(size, event.seconds / n)
 
     def _on_started(self, job_id: int, label: str) -> None:
         self.state.set_busy(True)
+        self._job_label, self._stage = label, ""
         self._say(f"Working: {label}")
 
     def _on_image(self, job_id: int, image, path: str) -> None:

@@ -9,6 +9,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 
+def stage_label(stage: str, size: int | None) -> str:
+    """A stage as the studio names it: 'prior', 'decoder · 64 px', 'upsampler · 256 px' (not 'upsampler0')."""
+    name = stage.rstrip("0123456789")
+    return f"{name} · {size} px" if size else name
+
+
 class StudioStatusBar(QStatusBar):
     """Permanent fields on the right; transient messages on the left."""
 

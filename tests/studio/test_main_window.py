@@ -288,7 +288,7 @@ def test_status_bar_and_precision_switch(window, qtbot):
     assert window.state.results[-1].metadata["dtype"] == other
     tips = {a.text(): a.statusTip() for a in window.precision_menu.actions()}
     assert ("natively" in tips["bfloat16"]) == (start == "bfloat16") and "CUDA" in tips["float16"]
-    assert "ms/step" in window.status_bar.timing.text()
+    assert "ms/step" in window.status_bar.timing.text() and " px: " in window.status_bar.timing.text()
 
 
 def test_interpolation_strip_fills_coarse_to_fine_and_scrubs_from_cache(window, qtbot, tmp_path):
@@ -304,6 +304,8 @@ def test_interpolation_strip_fills_coarse_to_fine_and_scrubs_from_cache(window, 
     assert window.queue_view.count() >= 2  # batches of the plan, waiting behind the first
     qtbot.waitUntil(lambda: len(window.explorer.strip.done) == 5 and len(arrived) == 5, timeout=60_000)
     assert arrived[:2] == [0, 4] and sorted(arrived) == list(range(5))
+    qtbot.waitUntil(lambda: not window.state.busy, timeout=30_000)
+    assert window.status.text().startswith("frames [") and " · done in " in window.status.text()  # not a stage
     slider = window.findChild(QSlider, "interpolationSlider")
     slider.setValue(510)  # no event processing: the nearest frame is on the canvas at once
     assert window.canvas.caption.startswith("frame 3/5")
@@ -316,6 +318,12 @@ def test_interpolation_strip_fills_coarse_to_fine_and_scrubs_from_cache(window, 
     window.explorer.export_frames(str(out))
     with Image.open(out) as im:
         assert im.n_frames == 5
+
+
+def test_stages_are_named_by_what_they_make():
+    from studio.status import stage_label
+    assert [stage_label("prior", None), stage_label("decoder", 64), stage_label("upsampler1", 1024)] == \
+        ["prior", "decoder · 64 px", "upsampler · 1024 px"]
 
 
 def test_corner_weights_are_normalised_bilinear():

@@ -1,0 +1,106 @@
+"""The README's two studio pictures, made by driving the real window on the embedded default.
+
+    QT_QPA_PLATFORM=offscreen python docs/screenshots.py [--out docs] [--model default]
+
+A fresh library and settings in a temporary folder, float32 on the CPU (the same pixels on every CPU). Four prompts
+fill the gallery; `studio-during.png` is taken mid-decoder on a fifth; then variations of a rendered scene with the
+Free layout preset, and an A → B strip of two prompts scrubbed to its fourth frame: `studio-after.png`.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from engine.training.world import Scene, Thing, render  # noqa: E402
+from studio.app import create_main_window  # noqa: E402
+
+PROMPTS = [("a large red circle on a blue background", 3), ("a yellow star on the left", 4),
+           ("a green heart on a white background", 5), ("a purple square and an orange ring", 11)]
+DURING = ("a large cyan diamond on a black background", 7)
+SOURCE = Scene((Thing("heart", "pink", "large", "centre"),), "solid", ("blue", "blue"))
+STRIP = ("a large red circle on a blue background", "a large yellow star on a blue background")
+
+
+def wait(app: QApplication, done, timeout: float, what: str) -> None:
+    """Run the event loop until `done()` holds, or fail after `timeout` seconds."""
+    end = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > end:
+            raise SystemExit(f"error: timed out waiting for {what}")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parent))
+    parser.add_argument("--model", default="default")
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv)
+    tmp = Path(tempfile.mkdtemp(prefix="unclip-shots-"))
+    settings = QSettings(str(tmp / "studio.ini"), QSettings.Format.IniFormat)
+    settings.setValue("engine/device", "cpu")
+    settings.setValue("engine/dtype", "float32")
+    w = create_main_window(args.model, device="auto", library=tmp / "library", settings=settings)
+    w.resize(1512, 900)
+    w.show()
+    wait(app, lambda: w.state.model_status == "ready", 120, "the model")
+    w.settings.seed_lock.setChecked(True)
+    results = 0
+
+    def generate(prompt: str, seed: int) -> None:
+        w.prompt.edit.setPlainText(prompt)
+        w.settings.seed.setValue(seed)
+        w.generate()
+
+    for prompt, seed in PROMPTS:
+        generate(prompt, seed)
+        results += 1
+        wait(app, lambda: w.gallery.count() == results, 120, f"“{prompt}”")
+    generate(*DURING)
+    wait(app, lambda: w.status.text().startswith("decoder") and w.progress_bar.value() >= 15, 120, "the decoder")
+    w.grab().save(str(Path(args.out) / "studio-during.png"))
+    print("studio-during.png", file=sys.stderr)
+    results += 1
+    wait(app, lambda: w.gallery.count() == results and not w.state.busy, 120, "the fifth image")
+
+    source = tmp / "pink-heart.png"
+    Image.fromarray(render(SOURCE, 256)).save(source)
+    w.settings.free_layout.click()
+    w.settings.count.setValue(3)
+    w.vary(str(source))
+    results += 3
+    wait(app, lambda: w.gallery.count() == results, 300, "the variations")
+    w.settings.free_layout.click()  # back to the paper's variations
+    w.settings.count.setValue(1)
+
+    w.prompt.edit.setPlainText(STRIP[0])
+    w.explorer.source_from_prompt("a")
+    w.prompt.edit.setPlainText(STRIP[1])
+    w.explorer.source_from_prompt("b")
+    w.explorer.render_strip()  # the default 9 frames
+    wait(app, lambda: w.explorer.strip is not None and len(w.explorer.strip.done) == w.explorer.strip.count, 300,
+         "the strip")
+    w.explore.slider.setValue(w.explore.slider.maximum() * 3 // 8)
+    wait(app, lambda: not w.state.busy, 60, "the queue")
+    for _ in range(20):
+        app.processEvents()
+    w.grab().save(str(Path(args.out) / "studio-after.png"))
+    print("studio-after.png", file=sys.stderr)
+    w.close()
+    w.worker.cancel_current()
+    w.engine_thread.quit()
+    w.engine_thread.wait(10_000)
+
+
+if __name__ == "__main__":
+    main()
