@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+import shiboken6
 import torch
 from PySide6.QtCore import QSettings, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
@@ -78,7 +79,12 @@ def create_main_window(model: str = "default", device: str = "auto", library: Pa
     collect_garbage_on_the_gui_thread(window)
     window.engine_thread = thread
 
+    stopped = []
+
     def stop() -> None:
+        if stopped or not shiboken6.isValid(thread):  # quitting, then the window's end: the thread may be gone
+            return
+        stopped.append(True)
         worker.clear_queue()
         worker.cancel_current()
         thread.quit()

@@ -20,7 +20,7 @@ from .explore import Explorer
 from .menus import build_menus
 from .panels.canvas import Canvas
 from .panels.explore import ExplorePanel
-from .panels.gallery import Gallery
+from .panels.gallery import Gallery, GalleryPanel
 from .panels.prompt import PromptPanel
 from .panels.queue import QueueView
 from .panels.settings import SettingsPanel
@@ -88,7 +88,8 @@ class MainWindow(QMainWindow):
         for widget in (self.canvas, self.explore, self.progress_bar, self.status):
             top_layout.addWidget(widget)
         self.splitter.addWidget(top)
-        self.splitter.addWidget(self.gallery)
+        self.gallery_panel = GalleryPanel(self.gallery)
+        self.splitter.addWidget(self.gallery_panel)
         self.splitter.setStretchFactor(0, 4)
         root = QWidget()
         layout = QHBoxLayout(root)

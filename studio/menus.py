@@ -50,6 +50,7 @@ def build_menus(w) -> None:
     _action(edit, "Use settings of selected", lambda: w._selected("restore"))
     _action(edit, "Vary selected", lambda: w._selected("vary"), "Ctrl+Shift+Return")
     _action(edit, "New random seed", w.settings.new_seed, "Ctrl+R")
+    _action(edit, "Filter the gallery", w.gallery_panel.focus_filter, "Ctrl+F")
     engine = bar.addMenu("E&ngine")
     w.device_menu = engine.addMenu("Device")
     for device in DEVICES:
@@ -85,6 +86,7 @@ Ctrl+Shift+Enter — vary the selected result
 Ctrl+S — export the selected result
 F — favourite the selected result · Delete — delete it · Ctrl+Z — undo the delete
 Ctrl+C (in the gallery) — copy the selected result's seed
+Ctrl+F — filter the gallery by words of the prompt or a seed (★ only: the favourites)
 Delete (in the queue) — remove a waiting job"""
 
 ABOUT = """<b>unCLIP Studio</b><br>

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QKeySequence
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QMenu
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMenu, QPushButton,
+                               QVBoxLayout, QWidget)
 
 from ..images import thumbnail, to_pixmap
 from ..state import Result
@@ -16,11 +17,22 @@ ACTIONS = (("vary", "Vary this"), ("restore", "Use these settings"), ("favourite
            ("delete", "Delete"))
 
 
+def matches(result: Result, query: str, favourites_only: bool = False) -> bool:
+    """Whether a result passes the filter: each word in its prompt, source, kind or model name; each number its seed."""
+    if favourites_only and not result.favourite:
+        return False
+    meta = result.metadata
+    text = " ".join((result.prompt, str(meta.get("source", {}).get("name", "")), str(meta.get("kind", "")),
+                     str(meta.get("model", {}).get("name", "")))).casefold()
+    return all(int(term) == result.seed if term.isdigit() else term in text for term in query.casefold().split())
+
+
 class Gallery(QListWidget):
     """A grid of results, newest last; selecting one shows it large, the context menu acts on it."""
 
     result_selected = Signal(object)  # Result
     action = Signal(str, object)  # one of ACTIONS' keys, Result
+    changed = Signal()  # results added, removed, refreshed or filtered
 
     def __init__(self) -> None:
         super().__init__()
@@ -35,6 +47,7 @@ class Gallery(QListWidget):
         self.customContextMenuRequested.connect(self._menu)
         self.currentItemChanged.connect(lambda item, _: item and self.result_selected.emit(item.data(ROLE)))
         self.itemDoubleClicked.connect(lambda item: self.action.emit("vary", item.data(ROLE)))
+        self.query, self.favourites_only = "", False
 
     def add(self, result: Result) -> None:
         pixels = result.pixels if result.pixels is not None else thumbnail(result.path)
@@ -42,17 +55,34 @@ class Gallery(QListWidget):
         item.setData(ROLE, result)
         self.addItem(item)
         self._label(item)
+        item.setHidden(not matches(result, self.query, self.favourites_only))
+        self.changed.emit()
 
     def remove(self, result: Result) -> None:
         for i in range(self.count()):
             if self.item(i).data(ROLE) is result:
                 self.takeItem(i)
+                self.changed.emit()
                 return
 
     def refresh(self, result: Result) -> None:
         for i in range(self.count()):
             if self.item(i).data(ROLE) is result:
                 self._label(self.item(i))
+                self.item(i).setHidden(not matches(result, self.query, self.favourites_only))
+                self.changed.emit()
+
+    def set_filter(self, query: str, favourites_only: bool) -> None:
+        """Show only the results that match (`matches`); the others stay in the library, hidden."""
+        self.query, self.favourites_only = query, favourites_only
+        for i in range(self.count()):
+            self.item(i).setHidden(not matches(self.item(i).data(ROLE), query, favourites_only))
+        if self.currentItem() is not None and self.currentItem().isHidden():
+            self.setCurrentItem(None)  # nothing hidden stays selected for the menu's and keys' actions
+        self.changed.emit()
+
+    def shown(self) -> int:
+        return sum(not self.item(i).isHidden() for i in range(self.count()))
 
     def selected(self) -> Result | None:
         item = self.currentItem()
@@ -87,3 +117,39 @@ class Gallery(QListWidget):
         chosen = menu.exec(self.viewport().mapToGlobal(pos))
         if chosen is not None:
             self.action.emit(chosen.data(), result)
+
+
+class GalleryPanel(QWidget):
+    """The gallery under a filter row: words of the prompt or seeds, favourites only, how many are shown."""
+
+    def __init__(self, gallery: Gallery) -> None:
+        super().__init__()
+        self.gallery = gallery
+        self.filter = QLineEdit(objectName="galleryFilterEdit", clearButtonEnabled=True)
+        self.filter.setPlaceholderText("Filter the gallery: words of the prompt, a seed (Ctrl+F)")
+        self.favourites = QPushButton("★ only", objectName="favouritesOnlyButton", checkable=True)
+        self.favourites.setToolTip("Show only the favourites (F on a result stars it)")
+        self.shown = QLabel(objectName="galleryShownLabel")
+        self.filter.textChanged.connect(self._apply)
+        self.favourites.toggled.connect(self._apply)
+        gallery.changed.connect(self._count)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.filter, 1)
+        row.addWidget(self.favourites)
+        row.addWidget(self.shown)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(gallery, 1)
+
+    def focus_filter(self) -> None:
+        self.filter.setFocus()
+        self.filter.selectAll()
+
+    def _apply(self) -> None:
+        self.gallery.set_filter(self.filter.text(), self.favourites.isChecked())
+
+    def _count(self) -> None:
+        filtered = bool(self.filter.text().strip()) or self.favourites.isChecked()
+        self.shown.setText(f"{self.gallery.shown()} of {self.gallery.count()}" if filtered else "")

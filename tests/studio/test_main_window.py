@@ -12,7 +12,8 @@ from engine.cpu import default_dtype
 from studio.app import create_main_window
 
 NAMES = ["promptEdit", "generateButton", "cancelButton", "seedSpin", "seedLockCheck", "priorGuidanceSlider",
-         "decoderGuidanceSlider", "sourceDropZone", "interpolationSlider", "canvas", "gallery", "modelCombo",
+         "decoderGuidanceSlider", "sourceDropZone", "interpolationSlider", "canvas", "gallery", "galleryFilterEdit",
+         "favouritesOnlyButton", "modelCombo",
          "queueView"]
 
 
@@ -318,6 +319,37 @@ def test_interpolation_strip_fills_coarse_to_fine_and_scrubs_from_cache(window, 
     window.explorer.export_frames(str(out))
     with Image.open(out) as im:
         assert im.n_frames == 5
+
+
+def test_gallery_filter_matches_words_seeds_and_favourites():
+    from studio.panels.gallery import matches
+    from studio.state import Result
+    r = Result(None, "x.png", {"prompt": "a Red circle", "seed": 12, "kind": "text2image"})
+    v = Result(None, "v.png", {"seed": 3, "kind": "variation", "source": {"name": "heart.png"}}, favourite=True)
+    assert matches(r, "") and matches(r, "red CIRCLE") and matches(r, "circle 12") and not matches(r, "circle 1")
+    assert not matches(r, "red star") and not matches(r, "", favourites_only=True)
+    assert matches(v, "heart variation 3", favourites_only=True) and not matches(v, "text2image")
+
+
+def test_gallery_filter_hides_and_counts_in_the_window(window, qtbot):
+    generate_one(window, qtbot, "a red circle", seed=1)
+    generate_one(window, qtbot, "a blue star", seed=2)
+    panel = window.gallery_panel
+    window.gallery.setCurrentRow(1)
+    panel.filter.setText("red")
+    assert [window.gallery.item(i).isHidden() for i in range(2)] == [False, True]
+    assert panel.shown.text() == "1 of 2" and window.gallery.selected() is None  # the hidden one is let go
+    generate_one(window, qtbot, "a blue ring", seed=3)  # a new result that does not match arrives hidden
+    assert window.gallery.item(2).isHidden() and panel.shown.text() == "1 of 3"
+    panel.filter.setText("3")
+    assert window.gallery.shown() == 1 and not window.gallery.item(2).isHidden()
+    panel.filter.clear()
+    panel.favourites.setChecked(True)
+    assert window.gallery.shown() == 0 and panel.shown.text() == "0 of 3"
+    window.act("favourite", window.state.results[1])
+    assert window.gallery.shown() == 1 and not window.gallery.item(1).isHidden()
+    panel.favourites.setChecked(False)
+    assert window.gallery.shown() == 3 and panel.shown.text() == ""
 
 
 def test_stages_are_named_by_what_they_make():
