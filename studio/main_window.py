@@ -1,6 +1,7 @@
 """The main window: panels wired to the view-model and to the one engine worker."""
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from .menus import build_menus
 from .panels.canvas import Canvas
 from .panels.explore import ExplorePanel
 from .panels.gallery import Gallery, GalleryPanel
-from .panels.prompt import PromptPanel
+from .panels.prompt import PromptPanel, saved_history
 from .panels.queue import QueueView
 from .panels.settings import SettingsPanel
 from .panels.sources import SourceDropZone
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow):
         if isinstance(split, QByteArray):
             self.splitter.restoreState(split)
         self.prompt.edit.setPlainText(str(self.store.value("prompt/text", "") or ""))
+        self.prompt.history = saved_history(self.store.value("prompt/history", ""))
         self.store.beginGroup("settings")
         self.settings.restore({k: self.store.value(k) for k in self.store.childKeys()})
         self.store.endGroup()
@@ -178,6 +180,8 @@ class MainWindow(QMainWindow):
             request = TextToImage(self.prompt.prompt, self.settings.take_seeds(), self.settings.settings())
         except UserError as err:
             return self._say(f"⚠ {err}")
+        self.prompt.remember(request.prompt)
+        self.store.setValue("prompt/history", json.dumps(self.prompt.history))
         self._submit(request, f"“{request.prompt[:40]}” seeds {request.seeds[0]}…")
 
     def drop(self, path: str) -> None:
@@ -363,7 +367,7 @@ class MainWindow(QMainWindow):
             if event.preview is not None and (now - self._last_preview >= PREVIEW_INTERVAL
                                               or event.step == event.steps):
                 self._last_preview = now
-                self.canvas.show_pixels(event.preview[0], f"{self._stage or event.stage} step {event.step}/"
+                self.canvas.show_pixels(event.preview[0], f"{self._stage or event.stage} · step {event.step}/"
                                         f"{event.steps}")
         elif isinstance(event, Finished) and event.images:
             self._finished(event)

@@ -78,6 +78,7 @@ def show_about(w) -> None:
 
 
 SHORTCUTS = """Ctrl+Enter — generate from the prompt
+Ctrl+Up / Ctrl+Down (in the prompt) — step through the prompts generated last (also: Recent)
 Esc — cancel the running job
 Ctrl+O — open an image for variations
 Ctrl+V (outside the prompt) — paste an image for variations (or drop one on the drop zone)

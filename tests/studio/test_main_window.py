@@ -352,6 +352,43 @@ def test_gallery_filter_hides_and_counts_in_the_window(window, qtbot):
     assert window.gallery.shown() == 3 and panel.shown.text() == ""
 
 
+def test_prompt_history_keeps_the_latest_first_once_and_reads_damage_as_none():
+    from studio.panels.prompt import remember, saved_history
+    h = remember(remember(remember([], "a red circle"), "  "), "a blue star ")
+    assert h == ["a blue star", "a red circle"] and remember(h, "a red circle") == ["a red circle", "a blue star"]
+    assert remember([str(i) for i in range(50)], "new")[-1] == "48"  # at most 50
+    assert saved_history('["a", 3, " ", "b"]') == ["a", "b"]
+    assert saved_history("{broken") == saved_history('{"a": 1}') == saved_history(None) == []
+
+
+def test_prompt_history_steps_back_and_forth_and_comes_back_after_a_restart(qtbot, tiny_bundle, tmp_path):
+    w = open_window(qtbot, str(tiny_bundle), tmp_path)
+    w.show()
+    qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=30_000)
+    w.settings.steps["decoder"].setValue(2)
+    for prompt in ("a red circle", "a blue star"):
+        generate_one(w, qtbot, prompt)
+    p = w.prompt
+    p.edit.setPlainText("a half-typed gre")
+    p.edit.setFocus()
+    qtbot.keyClick(p.edit, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    assert p.prompt == "a blue star"
+    p.step_history(+1)
+    assert p.prompt == "a red circle"
+    p.step_history(+1)  # the oldest stays
+    assert p.prompt == "a red circle"
+    p.step_history(-1)
+    p.step_history(-1)  # past the newest: the draft comes back
+    assert p.prompt == "a half-typed gre"
+    p._fill_menu()
+    p.recent.menu().actions()[1].trigger()
+    assert p.prompt == "a red circle"
+    close_window(w)
+    w2 = open_window(qtbot, str(tiny_bundle), tmp_path)
+    assert w2.prompt.history == ["a blue star", "a red circle"]
+    close_window(w2)
+
+
 def test_stages_are_named_by_what_they_make():
     from studio.status import stage_label
     assert [stage_label("prior", None), stage_label("decoder", 64), stage_label("upsampler1", 1024)] == \
