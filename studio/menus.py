@@ -7,6 +7,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from engine.cpu import native_bfloat16
 
+from .panels.canvas import STEP
+
 DEVICES = ("cpu", "cuda")
 PRECISIONS = ("float32", "bfloat16", "float16")
 
@@ -51,6 +53,12 @@ def build_menus(w) -> None:
     _action(edit, "Vary selected", lambda: w._selected("vary"), "Ctrl+Shift+Return")
     _action(edit, "New random seed", w.settings.new_seed, "Ctrl+R")
     _action(edit, "Filter the gallery", w.gallery_panel.focus_filter, "Ctrl+F")
+    view = bar.addMenu("&View")
+    _action(view, "Fit to view", w.canvas.fit, "Ctrl+0")
+    _action(view, "Actual pixels", w.canvas.actual_pixels, "Ctrl+1")
+    _action(view, "Zoom in", lambda: w.canvas.zoom(STEP), "Ctrl+=").setShortcuts(
+        [QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
+    _action(view, "Zoom out", lambda: w.canvas.zoom(1 / STEP), "Ctrl+-")
     engine = bar.addMenu("E&ngine")
     w.device_menu = engine.addMenu("Device")
     for device in DEVICES:
@@ -87,6 +95,7 @@ Ctrl+Shift+Enter — vary the selected result
 Ctrl+S — export the selected result
 F — favourite the selected result · Delete — delete it · Ctrl+Z — undo the delete
 Ctrl+C (in the gallery) — copy the selected result's seed
+Wheel / Ctrl+= / Ctrl+- — zoom the canvas (drag to pan) · Ctrl+0 — fit · Ctrl+1 or double-click — actual pixels
 Ctrl+F — filter the gallery by words of the prompt or a seed (★ only: the favourites)
 Delete (in the queue) — remove a waiting job"""
 

@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from ..images import to_pixmap
 
+STEP = 1.25  # zoom factor of one wheel notch or Ctrl+= / Ctrl+-
+MAX_PIXEL = 16.0  # the most screen pixels an image pixel may cover
+SHARP = 2.0  # from this many screen pixels per image pixel, pixels are drawn as squares, not smoothed
+
 
 class Canvas(QLabel):
-    """Shows pixels scaled to fit, keeping their aspect ratio, with a caption (seed, step) drawn over them."""
+    """Shows pixels fitted to the view, or zoomed (wheel, Ctrl+= / Ctrl+-, double-click for actual pixels) and
+    panned by dragging, with a caption (seed, step) drawn over them; the zoom stays while new pixels arrive."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -20,6 +25,9 @@ class Canvas(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._pixmap: QPixmap | None = None
         self.caption = ""
+        self.magnification = 1.0  # × the fitted scale; 1 is fitted
+        self.centre = QPointF(0.5, 0.5)  # the view's centre, as fractions of the image
+        self._drag: tuple[QPointF, QPointF] | None = None  # mouse position and centre when the drag began
         self.overlay = QLabel(self, objectName="canvasCaption")
         self.overlay.setStyleSheet("QLabel#canvasCaption { background: rgba(0, 0, 0, 150); color: white;"
                                    " padding: 3px 8px; border-radius: 4px; }")
@@ -28,8 +36,6 @@ class Canvas(QLabel):
     def show_pixels(self, pixels: np.ndarray, caption: str = "") -> None:
         self._pixmap, self.caption = to_pixmap(pixels), caption
         self.setToolTip(caption)
-        self.overlay.setText(caption)
-        self.overlay.setVisible(bool(caption))
         self._fit()
 
     def show_message(self, text: str) -> None:
@@ -38,17 +44,99 @@ class Canvas(QLabel):
         self.clear()
         self.setText(text)
 
+    # --- zoom and pan ---------------------------------------------------------------------------
+    def fit_scale(self) -> float:
+        """Screen pixels per image pixel when the image is fitted to the view."""
+        if self._pixmap is None or self._pixmap.isNull():
+            return 1.0
+        return min(self.width() / self._pixmap.width(), self.height() / self._pixmap.height())
+
+    def scale(self) -> float:
+        return self.fit_scale() * self.magnification
+
+    def zoom(self, factor: float, at: QPointF | None = None) -> None:
+        """Zoom by `factor`, keeping the image point under `at` (view coordinates; default the centre) in place."""
+        if self._pixmap is None:
+            return
+        fit = self.fit_scale()
+        before = self.scale()
+        self.magnification = min(max(self.magnification * factor, 1.0), max(MAX_PIXEL / fit, 1.0))
+        if at is not None:
+            offset = QPointF(at.x() - self.width() / 2, at.y() - self.height() / 2)
+            w, h = self._pixmap.width(), self._pixmap.height()
+            under = QPointF(self.centre.x() + offset.x() / before / w, self.centre.y() + offset.y() / before / h)
+            after = self.scale()
+            self.centre = QPointF(under.x() - offset.x() / after / w, under.y() - offset.y() / after / h)
+        self._fit()
+
+    def fit(self) -> None:
+        """The whole image, as large as the view allows."""
+        self.magnification, self.centre = 1.0, QPointF(0.5, 0.5)
+        self._fit()
+
+    def actual_pixels(self) -> None:
+        """One image pixel to one screen pixel (or fitted, if the image is smaller than that in the view)."""
+        self.magnification = max(1.0 / self.fit_scale(), 1.0)
+        self._fit()
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt API
+        notches = event.angleDelta().y() / 120
+        if notches:
+            self.zoom(STEP ** notches, event.position())
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self.magnification > 1.0:
+            self.fit()
+        else:
+            self.actual_pixels()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.button() == Qt.MouseButton.LeftButton and self.magnification > 1.0:
+            self._drag = (event.position(), QPointF(self.centre))
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self._drag is not None and self._pixmap is not None:
+            start, centre = self._drag
+            s = self.scale()
+            moved = event.position() - start
+            self.centre = QPointF(centre.x() - moved.x() / s / self._pixmap.width(),
+                                  centre.y() - moved.y() / s / self._pixmap.height())
+            self._fit()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self._drag = None
+        self.unsetCursor()
+
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
         self._fit()
 
+    # --- drawing --------------------------------------------------------------------------------
+    def visible(self) -> QRectF:
+        """The part of the image in view, in image pixels; the centre is kept inside the image's bounds."""
+        w, h = self._pixmap.width(), self._pixmap.height()
+        s = self.scale()
+        vw, vh = min(self.width() / s, w), min(self.height() / s, h)
+        cx = min(max(self.centre.x() * w, vw / 2), w - vw / 2)
+        cy = min(max(self.centre.y() * h, vh / 2), h - vh / 2)
+        self.centre = QPointF(cx / w, cy / h)
+        return QRectF(cx - vw / 2, cy - vh / 2, vw, vh)
+
     def _fit(self) -> None:
         if self._pixmap is None:
             return
-        scaled = self._pixmap.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                     Qt.TransformationMode.SmoothTransformation)
-        self.setPixmap(scaled)
+        part = self.visible().toAlignedRect().intersected(self._pixmap.rect())
+        s = self.scale()
+        mode = Qt.TransformationMode.FastTransformation if s >= SHARP else Qt.TransformationMode.SmoothTransformation
+        shown = self._pixmap.copy(part).scaled(round(part.width() * s), round(part.height() * s),
+                                               Qt.AspectRatioMode.KeepAspectRatio, mode)
+        self.setPixmap(shown)
+        zoomed = self.magnification > 1.0
+        text = f"{self.caption} · {100 * s:.0f}%" if zoomed and self.caption else self.caption
+        self.overlay.setText(text)
+        self.overlay.setVisible(bool(text))
         self.overlay.adjustSize()
-        left = (self.width() - scaled.width()) // 2 + 8
-        bottom = (self.height() + scaled.height()) // 2 - self.overlay.height() - 8
+        left = (self.width() - shown.width()) // 2 + 8
+        bottom = (self.height() + shown.height()) // 2 - self.overlay.height() - 8
         self.overlay.move(max(left, 0), max(bottom, 0))

@@ -389,6 +389,43 @@ def test_prompt_history_steps_back_and_forth_and_comes_back_after_a_restart(qtbo
     close_window(w2)
 
 
+def test_canvas_zooms_about_the_cursor_pans_and_keeps_the_zoom_for_new_pixels(qtbot):
+    from PySide6.QtCore import QPointF
+    from studio.panels.canvas import MAX_PIXEL, Canvas
+    canvas = Canvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(512, 512)
+    pixels = np.zeros((64, 64, 3), np.uint8)
+    pixels[:, 32:] = 255  # right half white
+    canvas.show_pixels(pixels, "seed 1")
+    assert canvas.fit_scale() == 8 and canvas.pixmap().width() == 512 and canvas.overlay.text() == "seed 1"
+    at = QPointF(384, 256)  # image point (48, 32)
+    canvas.zoom(2, at)
+    rect = canvas.visible()
+    assert canvas.scale() == 16 and rect.width() == 32
+    assert rect.left() + (384 / 16) == 48  # the point under the cursor stayed under it
+    canvas.zoom(100)
+    assert canvas.scale() == MAX_PIXEL and canvas.overlay.text() == "seed 1 · 1600%"
+    canvas.fit()
+    canvas.zoom(2)  # about the centre: 16 screen pixels an image pixel, the most
+    canvas.mousePressEvent(type("E", (), {"button": lambda self: Qt.MouseButton.LeftButton,
+                                          "position": lambda self: QPointF(100, 100)})())
+    canvas.mouseMoveEvent(type("E", (), {"position": lambda self: QPointF(1100, 100)})())  # far right: clamped
+    canvas.mouseReleaseEvent(None)
+    assert canvas.visible().left() == 0
+    image = canvas.pixmap().toImage()
+    assert image.pixelColor(10, 10).red() == 0  # the left, black half is in view, drawn pixel-sharp
+    canvas.show_pixels(np.full((256, 256, 3), 128, np.uint8), "seed 2")  # a new size: the same magnification
+    assert canvas.magnification == 2 and canvas.scale() == 4 and canvas.visible().width() == 128
+    canvas.zoom(1 / 100)
+    assert canvas.magnification == 1 and canvas.overlay.text() == "seed 2"
+    canvas.actual_pixels()
+    assert canvas.scale() == 2  # a 256 px image in a 512 px view: never drawn smaller than fitted
+    canvas.show_pixels(np.full((1024, 1024, 3), 9, np.uint8), "seed 3")
+    canvas.actual_pixels()
+    assert canvas.scale() == 1 and canvas.visible().width() == 512
+
+
 def test_stages_are_named_by_what_they_make():
     from studio.status import stage_label
     assert [stage_label("prior", None), stage_label("decoder", 64), stage_label("upsampler1", 1024)] == \
