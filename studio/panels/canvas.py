@@ -129,8 +129,9 @@ class Canvas(QLabel):
         part = self.visible().toAlignedRect().intersected(self._pixmap.rect())
         s = self.scale()
         mode = Qt.TransformationMode.FastTransformation if s >= SHARP else Qt.TransformationMode.SmoothTransformation
-        shown = self._pixmap.copy(part).scaled(round(part.width() * s), round(part.height() * s),
-                                               Qt.AspectRatioMode.KeepAspectRatio, mode)
+        source = self._pixmap if part == self._pixmap.rect() else self._pixmap.copy(part)
+        shown = source.scaled(round(part.width() * s), round(part.height() * s), Qt.AspectRatioMode.KeepAspectRatio,
+                              mode)
         self.setPixmap(shown)
         zoomed = self.magnification > 1.0
         text = f"{self.caption} · {100 * s:.0f}%" if zoomed and self.caption else self.caption
