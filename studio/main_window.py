@@ -242,6 +242,8 @@ class MainWindow(QMainWindow):
                 self.vary(result.path)
             else:
                 self.vary_image(Image.fromarray(result.image()), result.name)
+        elif key == "compare":
+            self.compare(result)
         elif key == "restore":
             self.restore(result.metadata)
         elif key == "favourite":
@@ -263,6 +265,19 @@ class MainWindow(QMainWindow):
             self.delete(result)
         elif key in ("use_a", "use_b", "use_c", "use_d"):
             self.explorer.set_source(key[-1], result.path)
+
+    def compare(self, result: Result | None) -> None:
+        """Pin a result beside whatever the canvas shows next (select others to compare them); None unpins."""
+        if result is None:
+            self.canvas.compare_with(None)
+            return self._say("Stopped comparing.")
+        try:
+            pixels = result.image()
+        except OSError as err:
+            return self._say(f"⚠ Could not open {result.path}: {err}")
+        self.canvas.compare_with(pixels, f"seed {result.seed}")
+        self._say(f"Comparing with seed {result.seed} (right of the divider; move the mouse over the canvas). "
+                  "Select another result to compare it; Ctrl+K stops.")
 
     def export(self, result: Result, target: str) -> None:
         """Copy a saved image elsewhere, or write one the library could not hold."""

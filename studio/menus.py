@@ -59,6 +59,9 @@ def build_menus(w) -> None:
     _action(view, "Zoom in", lambda: w.canvas.zoom(STEP), "Ctrl+=").setShortcuts(
         [QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
     _action(view, "Zoom out", lambda: w.canvas.zoom(1 / STEP), "Ctrl+-")
+    view.addSeparator()
+    _action(view, "Compare with selected", lambda: w._selected("compare"))
+    _action(view, "Stop comparing", lambda: w.compare(None), "Ctrl+K")
     engine = bar.addMenu("E&ngine")
     w.device_menu = engine.addMenu("Device")
     for device in DEVICES:
@@ -96,6 +99,7 @@ Ctrl+S — export the selected result
 F — favourite the selected result · Delete — delete it · Ctrl+Z — undo the delete
 Ctrl+C (in the gallery) — copy the selected result's seed
 Wheel / Ctrl+= / Ctrl+- — zoom the canvas (drag to pan) · Ctrl+0 — fit · Ctrl+1 or double-click — actual pixels
+C (in the gallery) — compare the selected result on the canvas (a divider that follows the mouse) · Ctrl+K — stop
 Ctrl+F — filter the gallery by words of the prompt or a seed (★ only: the favourites)
 Delete (in the queue) — remove a waiting job"""
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from ..images import to_pixmap
@@ -15,7 +15,8 @@ SHARP = 2.0  # from this many screen pixels per image pixel, pixels are drawn as
 
 class Canvas(QLabel):
     """Shows pixels fitted to the view, or zoomed (wheel, Ctrl+= / Ctrl+-, double-click for actual pixels) and
-    panned by dragging, with a caption (seed, step) drawn over them; the zoom stays while new pixels arrive."""
+    panned by dragging, with a caption (seed, step) drawn over them; the zoom stays while new pixels arrive.
+    Comparing, a pinned image shows right of a divider that follows the mouse, at the same zoom and place."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -28,6 +29,10 @@ class Canvas(QLabel):
         self.magnification = 1.0  # × the fitted scale; 1 is fitted
         self.centre = QPointF(0.5, 0.5)  # the view's centre, as fractions of the image
         self._drag: tuple[QPointF, QPointF] | None = None  # mouse position and centre when the drag began
+        self._compare: QPixmap | None = None
+        self.compare_caption = ""
+        self.split = 0.5  # the divider, as a fraction of the shown image's width
+        self.setMouseTracking(True)  # comparing, the divider follows the mouse
         self.overlay = QLabel(self, objectName="canvasCaption")
         self.overlay.setStyleSheet("QLabel#canvasCaption { background: rgba(0, 0, 0, 150); color: white;"
                                    " padding: 3px 8px; border-radius: 4px; }")
@@ -37,6 +42,17 @@ class Canvas(QLabel):
         self._pixmap, self.caption = to_pixmap(pixels), caption
         self.setToolTip(caption)
         self._fit()
+
+    def compare_with(self, pixels: np.ndarray | None, caption: str = "") -> None:
+        """Pin an image to compare with whatever the canvas shows next; None stops comparing."""
+        self._compare = to_pixmap(pixels) if pixels is not None else None
+        self.compare_caption = caption if pixels is not None else ""
+        self.split = 0.5
+        self._fit()
+
+    @property
+    def comparing(self) -> bool:
+        return self._compare is not None
 
     def show_message(self, text: str) -> None:
         self._pixmap, self.caption = None, ""
@@ -96,6 +112,10 @@ class Canvas(QLabel):
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self._drag is None and self._compare is not None and self.pixmap() is not None:
+            left = (self.width() - self.pixmap().width()) / 2
+            self.split = min(max((event.position().x() - left) / max(self.pixmap().width(), 1), 0.0), 1.0)
+            self._fit()
         if self._drag is not None and self._pixmap is not None:
             start, centre = self._drag
             s = self.scale()
@@ -132,12 +152,34 @@ class Canvas(QLabel):
         source = self._pixmap if part == self._pixmap.rect() else self._pixmap.copy(part)
         shown = source.scaled(round(part.width() * s), round(part.height() * s), Qt.AspectRatioMode.KeepAspectRatio,
                               mode)
+        if self._compare is not None:
+            shown = self._wipe(shown, part)
         self.setPixmap(shown)
         zoomed = self.magnification > 1.0
         text = f"{self.caption} · {100 * s:.0f}%" if zoomed and self.caption else self.caption
+        if self._compare is not None:
+            text = f"{text}  |  {self.compare_caption}"
         self.overlay.setText(text)
         self.overlay.setVisible(bool(text))
         self.overlay.adjustSize()
         left = (self.width() - shown.width()) // 2 + 8
         bottom = (self.height() + shown.height()) // 2 - self.overlay.height() - 8
         self.overlay.move(max(left, 0), max(bottom, 0))
+
+    def _wipe(self, shown: QPixmap, part: QRect) -> QPixmap:
+        """`shown` with the pinned image, over the same part of the picture, right of the divider."""
+        k = self._compare.width() / self._pixmap.width()  # the pinned image may have another size
+        other = self._compare.copy(QRect(round(part.x() * k), round(part.y() * k), round(part.width() * k),
+                                         round(part.height() * k)))
+        mode = Qt.TransformationMode.FastTransformation if self.scale() >= SHARP else \
+            Qt.TransformationMode.SmoothTransformation
+        other = other.scaled(shown.size(), Qt.AspectRatioMode.IgnoreAspectRatio, mode)
+        out = QPixmap(shown)
+        x = round(self.split * shown.width())
+        painter = QPainter(out)
+        painter.drawPixmap(QRect(x, 0, shown.width() - x, shown.height()), other,
+                           QRect(x, 0, shown.width() - x, shown.height()))
+        painter.setPen(QPen(QColor(255, 255, 255, 220), 2))
+        painter.drawLine(x, 0, x, shown.height())
+        painter.end()
+        return out

@@ -10,7 +10,8 @@ from ..images import thumbnail, to_pixmap
 from ..state import Result
 
 ROLE = Qt.ItemDataRole.UserRole
-ACTIONS = (("vary", "Vary this"), ("restore", "Use these settings"), ("favourite", "Favourite"),
+ACTIONS = (("vary", "Vary this"), ("compare", "Compare on the canvas"), ("restore", "Use these settings"),
+           ("favourite", "Favourite"),
            ("copy_seed", "Copy seed"), ("copy_prompt", "Copy prompt"), ("reveal", "Show in folder"),
            ("use_a", "Use as A (explore)"), ("use_b", "Use as B (explore)"), ("use_c", "Use as C (mixing pad)"),
            ("use_d", "Use as D (mixing pad)"), ("export", "Export…"),
@@ -94,6 +95,8 @@ class Gallery(QListWidget):
             self.action.emit("delete", result)
         elif result is not None and event.key() == Qt.Key.Key_F and not event.modifiers():
             self.action.emit("favourite", result)
+        elif result is not None and event.key() == Qt.Key.Key_C and not event.modifiers():
+            self.action.emit("compare", result)
         elif result is not None and event.matches(QKeySequence.StandardKey.Copy):
             self.action.emit("copy_seed", result)
         else:

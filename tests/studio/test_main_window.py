@@ -426,6 +426,41 @@ def test_canvas_zooms_about_the_cursor_pans_and_keeps_the_zoom_for_new_pixels(qt
     assert canvas.scale() == 1 and canvas.visible().width() == 512
 
 
+def test_canvas_compares_a_pinned_image_right_of_a_divider_that_follows_the_mouse(qtbot):
+    from PySide6.QtCore import QPointF
+    from studio.panels.canvas import Canvas
+    canvas = Canvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(512, 512)
+    canvas.show_pixels(np.zeros((64, 64, 3), np.uint8), "seed 1")
+    canvas.compare_with(np.full((256, 256, 3), 255, np.uint8), "seed 2")  # another size: drawn at the same place
+
+    def red(x):
+        return canvas.pixmap().toImage().pixelColor(x, 256).red()
+    assert canvas.comparing and (red(100), red(400)) == (0, 255) and canvas.overlay.text() == "seed 1  |  seed 2"
+    canvas.mouseMoveEvent(type("E", (), {"position": lambda self: QPointF(480, 256)})())
+    assert canvas.split == 480 / 512 and red(400) == 0 and red(500) == 255
+    canvas.show_pixels(np.full((64, 64, 3), 40, np.uint8), "seed 3")  # the next image is compared too
+    assert red(10) == 40 and red(500) == 255
+    canvas.zoom(2, QPointF(0, 0))  # both zoom together
+    assert red(500) == 255 and canvas.overlay.text() == "seed 3 · 1600%  |  seed 2"
+    canvas.compare_with(None)
+    assert not canvas.comparing and red(500) == 40 and canvas.overlay.text() == "seed 3 · 1600%"
+
+
+def test_compare_pins_a_result_and_the_next_selection_shows_beside_it(window, qtbot):
+    generate_one(window, qtbot, "a red circle", seed=1)
+    generate_one(window, qtbot, "a blue star", seed=2)
+    window.gallery.setCurrentRow(0)
+    window.gallery.setFocus()
+    qtbot.keyClick(window.gallery, Qt.Key.Key_C)
+    assert window.canvas.comparing and window.status.text().startswith("Comparing with seed 1")
+    window.gallery.setCurrentRow(1)
+    assert window.canvas.overlay.text() == "seed 2  |  seed 1"
+    window.compare(None)
+    assert not window.canvas.comparing and window.canvas.overlay.text() == "seed 2"
+
+
 def test_stages_are_named_by_what_they_make():
     from studio.status import stage_label
     assert [stage_label("prior", None), stage_label("decoder", 64), stage_label("upsampler1", 1024)] == \
