@@ -8,8 +8,9 @@ variation j of source i; the default bases are the model card's calibration run)
 source's z_i, the eval's probe verdict (shape and colour kept) and the object's place and size are recorded once,
 then every rule is replayed on them: the closest of all draws, and for each threshold the first draw that reaches it
 (else the closest). `--layout` and `--candidates` default to the studio's Free layout (`FREE_LAYOUT`). Reported per
-rule over all streams: kept, pairs moved or resized (the eval's measure), decoder runs; and how often one draw keeps
-shape and colour, by the source's shape (where the decoder is weak).
+rule over all streams: kept, pairs moved or resized (the eval's measure), decoder runs; how often any of the draws
+keeps shape and colour (the bound on every rule); and how often one draw keeps them, by the source's shape (where the
+decoder is weak). `--json` also keeps every draw's record, to replay other rules without drawing again.
 """
 from __future__ import annotations
 
@@ -105,14 +106,16 @@ def main() -> None:
     for name, accept in rules:
         rows.append({"rule": name, **replay(variations, accept)})
         print(f"| {name} | {100 * rows[-1]['kept']:.1f}% | {100 * rows[-1]['moved']:.1f}% | {rows[-1]['runs']:.2f} |")
+    oracle = float(np.mean([any(v["kept"]) for v in variations]))  # the judge's own pick: no rule can do better
+    print(f"| any draw keeps (the probe picks; a bound, not a rule) | {100 * oracle:.1f}% | – | {args.candidates} |")
     shapes = sorted({v["shape"] for v in variations})
     by_shape = {s: float(np.mean([k for v in variations if v["shape"] == s for k in v["kept"]])) for s in shapes}
     print("each draw keeps shape and colour, by shape: " + ", ".join(
         f"{s} {100 * r:.0f}% ({sum(len(v['kept']) for v in variations if v['shape'] == s)})"
         for s, r in sorted(by_shape.items(), key=lambda kv: kv[1])))
     if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "rows": rows, "draw_keep_by_shape": by_shape},
-                                              indent=2) + "\n")
+        Path(args.json).write_text(json.dumps({"args": vars(args), "rows": rows, "any_draw_keeps": oracle,
+                                               "draw_keep_by_shape": by_shape, "draws": variations}, indent=2) + "\n")
 
 
 if __name__ == "__main__":
