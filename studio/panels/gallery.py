@@ -1,8 +1,11 @@
 """The gallery: every image in the library, with the seed that made it and what to do with it."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QKeySequence
+import time
+from collections import deque
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMenu, QPushButton,
                                QVBoxLayout, QWidget)
 
@@ -10,6 +13,7 @@ from ..images import thumbnail, to_pixmap
 from ..state import Result
 
 ROLE = Qt.ItemDataRole.UserRole
+THUMBNAIL_BUDGET = 0.008  # s of the GUI thread per event-loop turn spent decoding saved thumbnails
 ACTIONS = (("vary", "Vary this"), ("compare", "Compare on the canvas"), ("restore", "Use these settings"),
            ("favourite", "Favourite"),
            ("copy_seed", "Copy seed"), ("copy_prompt", "Copy prompt"), ("reveal", "Show in folder"),
@@ -49,10 +53,20 @@ class Gallery(QListWidget):
         self.currentItemChanged.connect(lambda item, _: item and self.result_selected.emit(item.data(ROLE)))
         self.itemDoubleClicked.connect(lambda item: self.action.emit("vary", item.data(ROLE)))
         self.query, self.favourites_only = "", False
+        self._pending: deque[QListWidgetItem] = deque()  # saved results whose thumbnail is not decoded yet
+        self._thumbnails = QTimer(self, interval=0, timeout=self._decode_some)
+        self._placeholder = QPixmap(96, 96)
+        self._placeholder.fill(QColor(48, 50, 54))
 
     def add(self, result: Result) -> None:
-        pixels = result.pixels if result.pixels is not None else thumbnail(result.path)
-        item = QListWidgetItem(QIcon(to_pixmap(pixels)), "")
+        """A new result at the end; a saved one shows a placeholder until its thumbnail is decoded, a few per
+        event-loop turn, so that opening a large library never holds the window."""
+        if result.pixels is not None:
+            item = QListWidgetItem(QIcon(to_pixmap(result.pixels)), "")
+        else:
+            item = QListWidgetItem(QIcon(self._placeholder), "")
+            self._pending.append(item)
+            self._thumbnails.start()
         item.setData(ROLE, result)
         self.addItem(item)
         self._label(item)
@@ -81,6 +95,22 @@ class Gallery(QListWidget):
         if self.currentItem() is not None and self.currentItem().isHidden():
             self.setCurrentItem(None)  # nothing hidden stays selected for the menu's and keys' actions
         self.changed.emit()
+
+    def thumbnails_done(self) -> bool:
+        return not self._pending
+
+    def _decode_some(self) -> None:
+        end = time.perf_counter() + THUMBNAIL_BUDGET
+        while self._pending and time.perf_counter() < end:
+            item = self._pending.popleft()
+            if item.listWidget() is not self:
+                continue  # deleted before its turn
+            try:
+                item.setIcon(QIcon(to_pixmap(thumbnail(item.data(ROLE).path))))
+            except OSError:
+                item.setToolTip(f"⚠ unreadable image\n{item.toolTip()}")
+        if not self._pending:
+            self._thumbnails.stop()
 
     def shown(self) -> int:
         return sum(not self.item(i).isHidden() for i in range(self.count()))

@@ -461,6 +461,28 @@ def test_compare_pins_a_result_and_the_next_selection_shows_beside_it(window, qt
     assert not window.canvas.comparing and window.canvas.overlay.text() == "seed 2"
 
 
+def test_saved_thumbnails_are_decoded_after_the_gallery_shows_a_few_per_turn(qtbot, tmp_path):
+    from studio.panels.gallery import Gallery
+    from studio.state import Result
+    paths = []
+    for i in range(3):
+        paths.append(str(tmp_path / f"{i}.png"))
+        Image.fromarray(np.full((64, 64, 3), 60 * i, np.uint8)).save(paths[-1])
+    (tmp_path / "bad.png").write_bytes(b"not a png")
+    g = Gallery()
+    qtbot.addWidget(g)
+    for path in paths + [str(tmp_path / "bad.png")]:
+        g.add(Result(None, path, {"seed": 1}))
+    assert g.count() == 4 and not g.thumbnails_done()  # the window is usable before any is decoded
+
+    def colour(i):
+        return g.item(i).icon().pixmap(96, 96).toImage().pixelColor(48, 48).red()
+    assert colour(2) == 48  # the placeholder
+    g.takeItem(1)  # deleted before its turn: skipped
+    qtbot.waitUntil(g.thumbnails_done, timeout=5_000)
+    assert (colour(0), colour(1)) == (0, 120) and g.item(2).toolTip().startswith("⚠ unreadable image")
+
+
 def test_stages_are_named_by_what_they_make():
     from studio.status import stage_label
     assert [stage_label("prior", None), stage_label("decoder", 64), stage_label("upsampler1", 1024)] == \
