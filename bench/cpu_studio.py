@@ -8,7 +8,9 @@ Measured in one run, through the real window and its engine thread:
 - scrub_frame_ms: interpolation slider moved → nearest cached frame on the canvas (median and max of
   200 random positions, strip fully rendered);
 - max_gui_stall_ms: the longest gap of a 5 ms GUI-thread timer beyond its period while jobs ran;
-- preview_overhead: engine time with step previews / without (same request, same seed).
+- preview_overhead: engine time with step previews / without (same request, same seed);
+- full_collection_ms: one full cyclic garbage collection on the GUI thread with the studio's long-lived objects
+  frozen; full_collection_unfrozen_ms: the same with none frozen (a collection the GUI thread could otherwise run).
 """
 from __future__ import annotations
 
@@ -67,6 +69,21 @@ def engine_preview_overhead(model) -> float:
     return times[True] / times[False]
 
 
+def full_collections_ms() -> tuple[float, float]:
+    """One full cyclic collection on the GUI thread as the studio leaves the heap (long-lived objects frozen), then
+    the same with everything unfrozen (as before the studio froze them), then frozen again."""
+    import gc
+    times = []
+    for unfreeze in (False, True):
+        if unfreeze:
+            gc.unfreeze()
+        t0 = time.perf_counter()
+        gc.collect()
+        times.append(round(1000 * (time.perf_counter() - t0), 1))
+    gc.freeze()
+    return times[0], times[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
@@ -113,11 +130,13 @@ def main() -> None:
         w.explore.slider.setValue(value)
         scrubs.append((time.perf_counter() - t0) * 1000)
     scrubs.sort()
+    collection = full_collections_ms()
     result = {
         "first_preview_ms": round(first_preview, 1), "t2i_256_s": round(t2i, 2),
         "scrub_frame_ms": round(scrubs[len(scrubs) // 2], 2), "scrub_frame_max_ms": round(scrubs[-1], 2),
         "max_gui_stall_ms": round(meter.worst, 1),
         "preview_overhead": round(engine_preview_overhead(w.worker.model), 3),
+        "full_collection_ms": collection[0], "full_collection_unfrozen_ms": collection[1],
     }
     w.close()
     if args.json:

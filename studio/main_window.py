@@ -1,6 +1,7 @@
 """The main window: panels wired to the view-model and to the one engine worker."""
 from __future__ import annotations
 
+import gc
 import json
 import time
 from pathlib import Path
@@ -430,5 +431,6 @@ class MainWindow(QMainWindow):
         self.worker.clear_queue()
         self.worker.cancel_current()
         self.worker.library.empty_trash()
+        gc.unfreeze()  # collections may walk everything again (studio.app.keep_long_lived_objects_out_of_collections)
         super().closeEvent(event)
 

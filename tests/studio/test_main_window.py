@@ -483,6 +483,20 @@ def test_saved_thumbnails_are_decoded_after_the_gallery_shows_a_few_per_turn(qtb
     assert (colour(0), colour(1)) == (0, 120) and g.item(2).toolTip().startswith("⚠ unreadable image")
 
 
+def test_long_lived_objects_stay_out_of_collections_and_a_replaced_model_is_freed(qtbot, tiny_bundle, tmp_path):
+    import gc
+    import weakref
+    w = open_window(qtbot, str(tiny_bundle), tmp_path)
+    qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=30_000)
+    assert gc.get_freeze_count() > 10 * len(gc.get_objects())  # a full collection walks a small fraction
+    old = weakref.ref(w.worker.model)
+    w.load_model(str(tiny_bundle))  # a switch: the previous model must not stay frozen in memory
+    qtbot.waitUntil(lambda: w.state.model_status == "ready" and w.worker.model is not old(), timeout=30_000)
+    assert old() is None
+    close_window(w)
+    assert gc.get_freeze_count() == 0
+
+
 def test_stages_are_named_by_what_they_make():
     from studio.status import stage_label
     assert [stage_label("prior", None), stage_label("decoder", 64), stage_label("upsampler1", 1024)] == \
