@@ -99,12 +99,9 @@ def create_main_window(model: str = "default", device: str = "auto", library: Pa
     collect_garbage_on_the_gui_thread(window)
     window.engine_thread = thread
 
-    stopped = []
-
     def stop() -> None:
-        if stopped or not shiboken6.isValid(thread):  # quitting, then the window's end: the thread may be gone
+        if not shiboken6.isValid(thread):  # quitting, then the window's end: by then the thread may be gone
             return
-        stopped.append(True)
         worker.clear_queue()
         worker.cancel_current()
         thread.quit()

@@ -153,7 +153,7 @@ class Canvas(QLabel):
         shown = source.scaled(round(part.width() * s), round(part.height() * s), Qt.AspectRatioMode.KeepAspectRatio,
                               mode)
         if self._compare is not None:
-            shown = self._wipe(shown, part)
+            self._wipe(shown, part, mode)
         self.setPixmap(shown)
         zoomed = self.magnification > 1.0
         text = f"{self.caption} · {100 * s:.0f}%" if zoomed and self.caption else self.caption
@@ -166,20 +166,16 @@ class Canvas(QLabel):
         bottom = (self.height() + shown.height()) // 2 - self.overlay.height() - 8
         self.overlay.move(max(left, 0), max(bottom, 0))
 
-    def _wipe(self, shown: QPixmap, part: QRect) -> QPixmap:
-        """`shown` with the pinned image, over the same part of the picture, right of the divider."""
+    def _wipe(self, shown: QPixmap, part: QRect, mode: Qt.TransformationMode) -> None:
+        """Paint the pinned image, over the same part of the picture, into `shown` right of the divider."""
         k = self._compare.width() / self._pixmap.width()  # the pinned image may have another size
         other = self._compare.copy(QRect(round(part.x() * k), round(part.y() * k), round(part.width() * k),
                                          round(part.height() * k)))
-        mode = Qt.TransformationMode.FastTransformation if self.scale() >= SHARP else \
-            Qt.TransformationMode.SmoothTransformation
         other = other.scaled(shown.size(), Qt.AspectRatioMode.IgnoreAspectRatio, mode)
-        out = QPixmap(shown)
         x = round(self.split * shown.width())
-        painter = QPainter(out)
+        painter = QPainter(shown)
         painter.drawPixmap(QRect(x, 0, shown.width() - x, shown.height()), other,
                            QRect(x, 0, shown.width() - x, shown.height()))
         painter.setPen(QPen(QColor(255, 255, 255, 220), 2))
         painter.drawLine(x, 0, x, shown.height())
         painter.end()
-        return out

@@ -79,8 +79,8 @@ class SettingsPanel(QWidget):
         self.free_layout = QPushButton("Free layout", objectName="freeLayoutButton", checkable=True)
         self.free_layout.setToolTip(f"Variations that move and resize things: layout guidance "
                                     f"{FREE_LAYOUT.layout_guidance:g} and up to {FREE_LAYOUT.decoder_candidates} "
-                                    f"candidates at the model's accept cosine; off: the paper's variations (layout guidance = decoder "
-                                    f"guidance, one candidate)")
+                                    f"candidates at the model's accept cosine; off: the paper's variations "
+                                    f"(layout guidance = decoder guidance, one candidate)")
         self.free_layout.setStyleSheet("QPushButton:checked { background: palette(highlight); "
                                        "color: palette(highlighted-text); border: 1px solid palette(highlight); "
                                        "border-radius: 3px; padding: 3px 8px; }")
