@@ -19,8 +19,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine import Finished, Settings, TextToImage, generate  # noqa: E402
-from engine.karlo import assemble  # noqa: E402
 from engine.config import BundleConfig, ClipConfig, DecoderStageConfig, PriorStageConfig, UpsamplerStageConfig  # noqa: E402
+from engine.families.karlo import assemble  # noqa: E402
 from engine.nn.conditioning import ConditioningConfig  # noqa: E402
 from engine.nn.transformer import PriorConfig  # noqa: E402
 from engine.nn.unet import UPSAMPLER_UNET, UNetConfig  # noqa: E402

@@ -30,8 +30,8 @@ def renderer_class(ray):
         def __init__(self, model: str, device: str, dtype: str, threads: int) -> None:
             import torch
 
-            from .bundles import load_bundle
             from .cpu import dtype_named, keep_freed_memory
+            from .families import load_bundle
             keep_freed_memory()
             torch.set_num_threads(threads)
             self.model = load_bundle(model, device, dtype_named(dtype, device, exact=True))

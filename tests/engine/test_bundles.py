@@ -9,7 +9,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from engine import BundleError, TextToImage, load_bundle, run
-from engine.bundles import fingerprint
+from engine.families import fingerprint
 from engine.weights import read_tensors
 
 

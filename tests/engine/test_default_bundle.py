@@ -1,7 +1,7 @@
 """The shipped embedded default: present, small, loads with no flag, renders 256 px by default."""
 
 from engine import Settings, TextToImage, load_bundle, run
-from engine.bundles import default_bundle_path
+from engine.families import default_bundle_path
 
 
 def test_default_bundle_is_small_and_loads_with_no_flag():

@@ -30,8 +30,8 @@ def test_repo_id_is_found_in_the_local_cache_offline(karlo, tmp_path, monkeypatc
     monkeypatch.setenv("HF_HOME", str(home))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.delenv("HF_HUB_CACHE", raising=False)
-    from engine.hub import cached_unclip_repos
-    assert cached_unclip_repos() == ["kakaobrain/karlo-v1-alpha"]
+    from engine.families import cached_models
+    assert cached_models() == ["kakaobrain/karlo-v1-alpha"]
     model = load_bundle("kakaobrain/karlo-v1-alpha")
     assert model.model_id == "kakaobrain/karlo-v1-alpha" and model.config.name == "karlo-v1-alpha"
     with pytest.raises(BundleError, match=r"kakaobrain/karlo-v1-alpha-image-variations is not in the local "

@@ -1,0 +1,59 @@
+"""Files every family reads alike: JSON configs, and a bundle's content hash and weight size."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from ..weights import WEIGHT_SUFFIXES, BundleError
+
+DOCUMENTATION = {".md", ".png", ".jpg", ".jpeg", ".webp", ".gif"}  # suffixes `fingerprint` skips
+
+
+def read_json(path: Path) -> dict:
+    """A JSON object from a bundle, with a clear error if missing or damaged."""
+    if not path.is_file():
+        raise BundleError(f"model folder incomplete: {path.parent.name}/{path.name} is missing")
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise BundleError(f"{path.parent.name}/{path.name} is not valid JSON: {err}")
+    if not isinstance(data, dict):
+        raise BundleError(f"{path.parent.name}/{path.name} is not a JSON object")
+    return data
+
+
+def write_json(path: Path, data: dict) -> None:
+    """A JSON object, indented, its folder made if needed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def _documentation(path: Path) -> bool:
+    """A file the loader never reads: the model card, its pictures, its evaluation tables (eval*.json)."""
+    return path.suffix.lower() in DOCUMENTATION or (path.suffix == ".json" and path.name.startswith("eval"))
+
+
+def fingerprint(*folders: Path) -> str:
+    """A short content hash of what a bundle computes with: configs in full, weights in full up to 64 MiB, else
+    size + ends; the model card, pictures and evaluation tables are left out, so editing them keeps the hash."""
+    h = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
+                           and not _documentation(p)):
+            h.update(str(path.relative_to(folder)).encode())
+            size = path.stat().st_size
+            h.update(str(size).encode())
+            with path.open("rb") as f:
+                if size <= 64 << 20:
+                    h.update(f.read())
+                else:
+                    h.update(f.read(1 << 20))
+                    f.seek(-(1 << 20), 2)
+                    h.update(f.read())
+    return h.hexdigest()[:12]
+
+
+def weights_bytes(*folders: Path) -> int:
+    """The size of every weight file in the folders."""
+    return sum(p.stat().st_size for folder in folders for p in folder.rglob("*") if p.suffix in WEIGHT_SUFFIXES)

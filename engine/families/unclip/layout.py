@@ -1,0 +1,27 @@
+"""The project's own bundle layout: its format tag, folder and file names, and where the default lives.
+
+    model_index.json               {"format": "unclip-studio/1", "name", "upsamplers": [...], "default_size"}
+    clip/     config.json model.safetensors
+    prior/    config.json model.safetensors          (absent in an image-variations bundle)
+    decoder/  config.json model.safetensors conditioning.safetensors
+    upsampler_<size>/  config.json first.safetensors [last.safetensors]
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+FORMAT = "unclip-studio/1"
+RESOURCES = Path(__file__).resolve().parents[3] / "resources" / "models"
+CONFIG = "config.json"
+MODEL, CONDITIONING, FIRST, LAST = "model", "conditioning", "first", "last"  # weight file stems
+SUFFIX = ".safetensors"
+
+
+def default_bundle_path() -> Path:
+    """Where the embedded default bundle lives."""
+    return RESOURCES / "default"
+
+
+def upsampler_folder(size: int) -> str:
+    """The folder of the upsampler to `size` px."""
+    return f"upsampler_{size}"

@@ -1,0 +1,42 @@
+"""Write a model in the project's own layout, which `load` reads back exactly."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+from torch import nn
+
+from ...config import to_dict
+from ...model import UnCLIP
+from ..files import write_json
+from .layout import CONDITIONING, CONFIG, FIRST, FORMAT, LAST, MODEL, SUFFIX, upsampler_folder
+
+
+def _save(module: nn.Module, path: Path, dtype: torch.dtype | None = None) -> None:
+    """A module's state dict as safetensors, floats cast to `dtype` if given."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cast = lambda v: v.to(dtype) if dtype is not None and v.is_floating_point() else v  # noqa: E731
+    save_file({k: cast(v.detach().cpu()).contiguous() for k, v in module.state_dict().items()}, str(path))
+
+
+def save_bundle(model: UnCLIP, folder: str | Path, dtype: torch.dtype | None = None) -> Path:
+    """Write a bundle folder in the studio's own layout that `load_bundle` reads back exactly
+    (`dtype`, e.g. float16, stores the weights smaller; they load in the model's dtype)."""
+    folder, c = Path(folder), model.config
+    ups = [upsampler_folder(u.size) for u in c.upsamplers]
+    write_json(folder / "model_index.json", {"format": FORMAT, "name": c.name, "upsamplers": ups,
+                                             "default_size": c.default_size})
+    parts = [("clip", c.clip, model.clip.towers), ("decoder", c.decoder, model.decoder)]
+    if model.prior is not None:
+        parts.append(("prior", c.prior, model.prior))
+    for name, cfg, module in parts:
+        write_json(folder / name / CONFIG, to_dict(cfg))
+        _save(module, folder / name / f"{MODEL}{SUFFIX}", dtype)
+    _save(model.conditioning, folder / "decoder" / f"{CONDITIONING}{SUFFIX}", dtype)
+    for name, cfg, up in zip(ups, c.upsamplers, model.upsamplers):
+        write_json(folder / name / CONFIG, to_dict(cfg))
+        _save(up.first, folder / name / f"{FIRST}{SUFFIX}", dtype)
+        if up.last is not None:
+            _save(up.last, folder / name / f"{LAST}{SUFFIX}", dtype)
+    return folder
