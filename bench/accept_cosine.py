@@ -26,7 +26,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import load_bundle  # noqa: E402
+from engine import Settings, Stage, load_bundle, resolve_settings  # noqa: E402
+from engine.events import drain  # noqa: E402
 from engine.diffusion.noise import PerImageNoise  # noqa: E402
 from engine.requests import FREE_LAYOUT  # noqa: E402
 from engine.stages.decoder import decode  # noqa: E402
@@ -39,6 +40,7 @@ from engine.training.world import render  # noqa: E402
 def draws(model, probe, stream: int, base: int, n: int, k: int, layout: float) -> list[dict]:
     """Per variation: each draw's cosine to z_i, probe verdict and object geometry."""
     c = model.config.decoder
+    settings = resolve_settings(model, Settings(layout_guidance=layout, size=c.size))
     out = []
     for i, sc in enumerate(single_object_prompts(np.random.default_rng(stream), n, ("medium", "large"))):
         z_i = model.clip.encode_image(model.clip.image_pixels([Image.fromarray(render(sc, 256))])).float()
@@ -48,14 +50,9 @@ def draws(model, probe, stream: int, base: int, n: int, k: int, layout: float) -
         want = (sc.things[0].shape, sc.things[0].color)
         cos, kept, geometry = [], [], []
         for d in range(k):
-            sampler = decode(model.decoder, model.conditioning, model.process("decoder"), z_i, empty, empty,
-                             PerImageNoise(seeds, "decoder" if d == 0 else f"decoder{d}"), c.size, c.steps,
-                             c.guidance, layout_guidance=layout)
-            try:
-                while True:
-                    next(sampler)
-            except StopIteration as done:
-                x = done.value  # (3, 3, 64, 64) in [-1, 1]
+            stage = Stage.decoder(c.size, d)
+            x = drain(decode(model.decoder, model.conditioning, model.process(stage.component), z_i, empty, empty,
+                             PerImageNoise(seeds, stage.noise_name), c.size, settings))  # (3, 3, 64, 64) in [-1, 1]
             e = model.clip.encode_image(model.clip.tensor_pixels(x)).float()
             cos.append(F.cosine_similarity(e, z_i, dim=-1).tolist())
             kept.append([next(iter(v["pairs"])) == want for v in read(probe, x)])

@@ -15,20 +15,23 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import Finished, Settings, StepDone, TextToImage, generate, load_bundle  # noqa: E402
+from engine import Finished, Settings, StepDone, TextToImage, load_bundle, serve  # noqa: E402
 from engine.cpu import dtype_named, keep_freed_memory  # noqa: E402
 
 PROMPT = "a large red circle on a blue background"
 
 
 def first_preview_and_total(model, size: int) -> tuple[float, float]:
-    start, first = time.perf_counter(), None
-    for event in generate(model, TextToImage(PROMPT, seeds=(3,), settings=Settings(size=size))):
-        if first is None and isinstance(event, StepDone) and event.preview is not None:
-            first = time.perf_counter() - start
-        if isinstance(event, Finished):
-            return first, time.perf_counter() - start
-    raise RuntimeError("generation failed")
+    start, first = time.perf_counter(), []
+
+    def on_event(event) -> None:
+        if not first and isinstance(event, StepDone) and event.preview is not None:
+            first.append(time.perf_counter() - start)
+
+    end = serve(model, TextToImage(PROMPT, seeds=(3,), settings=Settings(size=size)), previews=True, on_event=on_event)
+    if not isinstance(end, Finished):
+        raise RuntimeError(f"generation failed: {end}")
+    return first[0], time.perf_counter() - start
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from engine import Finished, Settings, TextToImage, generate  # noqa: E402
+from engine import Finished, Settings, TextToImage, serve  # noqa: E402
 
 PROMPT = "a large red circle on a blue background"
 
@@ -62,9 +62,7 @@ def engine_preview_overhead(model) -> float:
     times = {}
     for previews in (True, False, True, False):
         start = time.perf_counter()
-        for e in generate(model, TextToImage(PROMPT, (3,), Settings(size=64)), previews=previews):
-            if isinstance(e, Finished):
-                break
+        assert isinstance(serve(model, TextToImage(PROMPT, (3,), Settings(size=64)), previews=previews), Finished)
         times[previews] = min(times.get(previews, 1e9), time.perf_counter() - start)
     return times[True] / times[False]
 
@@ -102,14 +100,13 @@ def main() -> None:
     w.prompt.edit.setPlainText(PROMPT)
     w.settings.seed_lock.setChecked(True)
     w.settings.seed.setValue(3)
-    first, show = {}, w.canvas.show_pixels
+    first, show = {}, w.canvas.show_preview
 
-    def spy(pixels, caption: str = "") -> None:  # the canvas paints a step preview: the artist sees it
-        if " step " in caption:
-            first.setdefault("t", time.perf_counter())
+    def spy(pixels, caption: str) -> None:  # the canvas paints a step preview: the artist sees it
+        first.setdefault("t", time.perf_counter())
         show(pixels, caption)
 
-    w.canvas.show_pixels = spy
+    w.canvas.show_preview = spy
     start = time.perf_counter()
     w.generate()
     wait(app, lambda: "t" in first)

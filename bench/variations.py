@@ -24,7 +24,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine import Settings, load_bundle  # noqa: E402
-from engine.stages import decoder  # noqa: E402
 from engine.training.evaluate import single_object_prompts, variations  # noqa: E402
 from engine.training.probe import train_probe  # noqa: E402
 
@@ -37,11 +36,10 @@ def main() -> None:
     parser.add_argument("--layout", type=float, nargs="+", help="default: the decoder's guidance, 1, 0.65, 0.5, 0.25")
     parser.add_argument("--candidates", type=int, default=1)
     parser.add_argument("--accept", type=float, help="accept cosine; default: the model's")
-    parser.add_argument("--layout-from", type=float, default=decoder.LAYOUT_FROM)
+    parser.add_argument("--layout-from", type=float, default=Settings().layout_from)
     parser.add_argument("--probe-cache", default="runs/probe")
     parser.add_argument("--json")
     args = parser.parse_args()
-    decoder.LAYOUT_FROM = args.layout_from
     model = load_bundle(args.model)
     probe = train_probe(2500, 0, cache=Path(args.probe_cache) if args.probe_cache else None)
     layouts = args.layout or [model.config.decoder.guidance, 1.0, 0.65, 0.5, 0.25]
@@ -56,7 +54,7 @@ def main() -> None:
           "|---|---|---|---|---|")
     for layout in layouts:
         got = variations(model, probe, sources, 1000, replace(
-            Settings(size=256), layout_guidance=layout, decoder_candidates=args.candidates, accept_cosine=accept))
+            Settings(size=256, layout_from=args.layout_from), layout_guidance=layout, decoder_candidates=args.candidates, accept_cosine=accept))
         rows.append({"layout_guidance": layout, **{k: float(np.mean(v)) for k, v in got.items()}})
         print(f"| {layout:g} | {100 * rows[-1]['kept']:.1f}% | {100 * rows[-1]['spread']:.1f}% | "
               f"{100 * rows[-1]['moved']:.1f}% | {rows[-1]['draws']:.2f} |", flush=True)

@@ -8,21 +8,35 @@
 Public surface:
     load_bundle(spec, device, dtype) -> UnCLIP      a model folder ('default' = the embedded bundle)
     generate(model, request, cancel) -> events      StageStarted, StepDone, ImageReady, Finished, Failed, Cancelled
-    run(model, request) -> [ImageReady]             the same, to the end
+    serve(model, request, on_event=…) -> last event the one runner: drains the events once
+    run(model, request) -> [ImageReady]             the same, to the end; typed errors otherwise
+    render_strip(model, strip, …) -> [Frame]        frames of an interpolation or text diff
     TextToImage, ImageVariation, EmbeddingToImage, Settings   the requests
+    Stage                                           a stage of the chain as a value
 
-torch and open_clip only: this package never imports Qt.
+torch and open_clip only: this package never imports Qt. Names load on first use (PEP 562), so
+`import engine.cli` answers argument errors before torch is imported.
 """
-from .bundles import BundleError, load_bundle, save_bundle
-from .config import BundleConfig
-from .errors import UserError
-from .events import Cancelled, Event, Failed, Finished, ImageReady, StageStarted, StepDone
-from .model import UnCLIP
-from .pipeline import CancelToken, generate, resolve_settings, run
-from .requests import EmbeddingToImage, ImageVariation, Settings, TextToImage
+from __future__ import annotations
 
-__all__ = [
-    "BundleConfig", "BundleError", "CancelToken", "Cancelled", "EmbeddingToImage", "Event", "Failed", "Finished",
-    "ImageReady", "ImageVariation", "Settings", "StageStarted", "StepDone", "TextToImage", "UnCLIP", "UserError",
-    "generate", "load_bundle", "resolve_settings", "run", "save_bundle",
-]
+from importlib import import_module
+
+_HOME = {  # public name → the module that defines it
+    "BundleConfig": "config", "BundleError": "weights", "load_bundle": "bundles", "save_bundle": "bundles",
+    "UserError": "errors", "EngineFailure": "errors", "JobCancelled": "errors",
+    "Event": "events", "StageStarted": "events", "StepDone": "events", "ImageReady": "events",
+    "Finished": "events", "Failed": "events", "FailureKind": "events", "Cancelled": "events",
+    "UnCLIP": "model", "CancelToken": "pipeline", "generate": "pipeline", "resolve_settings": "pipeline",
+    "TextToImage": "requests", "ImageVariation": "requests", "EmbeddingToImage": "requests", "Settings": "requests",
+    "Frame": "runner", "render_strip": "runner", "run": "runner", "serve": "runner",
+    "Stage": "stage", "StageKind": "stage",
+}
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    value = getattr(import_module(f".{_HOME[name]}", __name__), name)
+    globals()[name] = value
+    return value

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, PngImagePlugin
 
 from .errors import UserError
-from .metadata import save_png
+from .record import UMASK, write_png
 
 def sequence(frames: list[np.ndarray], pingpong: bool) -> list[np.ndarray]:
     """Frames in play order: ping-pong goes there and back without repeating the ends."""
@@ -33,6 +33,7 @@ def _atomic(path: Path, write) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~UMASK)  # mkstemp makes 0600: files get the user's umask
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -82,7 +83,7 @@ def export(frames: list[np.ndarray], metas: list[dict], out: str | Path, fps: fl
         return [_atomic(out, lambda p: sheet.save(p, format="PNG", pnginfo=info))]
     if out.exists() and not out.is_dir():
         raise UserError(f"--out must be a .gif, .webp, .mp4, .png (contact sheet) or a folder: {out}")
-    return [save_png(out / f"frame-{i:03d}.png", f, m) for i, (f, m) in enumerate(zip(frames, metas))]
+    return [write_png(out / f"frame-{i:03d}.png", f, m) for i, (f, m) in enumerate(zip(frames, metas))]
 
 
 def _mp4(frames: list[Image.Image], path: Path, fps: float) -> None:

@@ -17,10 +17,11 @@ from PIL import Image
 from tqdm import tqdm
 
 from .errors import UserError
-from .jobs import Job, request_of, settings_of
-from .metadata import read_png_metadata, save_png
+from .explore import Source, interpolation
+from .jobs import Job, request_of
 from .model import UnCLIP
-from .pipeline import run
+from .record import read_png, settings_of, write_png
+from .runner import render_strip, run
 from .sources import load_image
 
 
@@ -46,7 +47,7 @@ def finished(job: Job, out: Path) -> bool:
     """True when every file of the job exists, decodes, and carries this job's key."""
     for path in job.files(out):
         try:
-            if read_png_metadata(path).get("job") != job.key:
+            if read_png(path).get("job") != job.key:
                 return False
             with Image.open(path) as im:
                 im.verify()
@@ -56,28 +57,19 @@ def finished(job: Job, out: Path) -> bool:
 
 
 def render(model: UnCLIP, job: Job) -> list[tuple[np.ndarray, dict]]:
-    """The job's images (H, W, 3) uint8 with their metadata (the job key added)."""
+    """The job's images (H, W, 3) uint8 with their records (the job key added)."""
     if job.kind == "interpolation":
-        from .explore import Source, frame_order, interpolation
         r = job.record
         a, b = (Source.parse(r[k], load_image) for k in ("a", "b"))
         strip = interpolation(model, a, b, int(r["frames"]), job.seed, settings_of(r, f"line {job.line}"), r["noise"])
-        order = frame_order(len(strip))
-        request, noise = strip.request(order, model.device)
-        try:
-            images = run(model, request, noise=noise)
-        except RuntimeError as err:
-            raise UserError(str(err)) from None
-        by_index = {order[i.index]: i for i in images}
-        return [(by_index[k].image, dict(by_index[k].metadata, job=job.key, frame=k,
-                                         position=float(strip.positions[k]))) for k in range(len(strip))]
+        return [(f.image, f.record) for f in render_strip(model, strip, key=job.key)]
     image = run(model, request_of(job, load_image))[0]
     return [(image.image, dict(image.metadata, job=job.key))]
 
 
 def write(job: Job, images: list[tuple[np.ndarray, dict]], out: Path) -> None:
     for path, (pixels, meta) in zip(job.files(out), images):
-        save_png(path, pixels, meta)
+        write_png(path, pixels, meta)
 
 
 def _progress(total: int) -> tqdm:

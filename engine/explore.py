@@ -1,5 +1,5 @@
-"""Moving through CLIP's image-embedding space (Ramesh et al. 2022, §3): interpolations, text diffs,
-variation amount and mixing, rendered as frames with shared decoder noise.
+"""Strips through CLIP's image-embedding space (Ramesh et al. 2022, §3): interpolations and text diffs as
+frames with shared decoder noise (fixed, or slerped DDIM inversions); the embedding math is engine.latent.
 """
 from __future__ import annotations
 
@@ -7,82 +7,20 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
-from .diffusion.noise import PerImageNoise, stage_seed
+from .diffusion.noise import PerImageNoise
 from .diffusion.samplers import ddim_invert, run_to_end
 from .diffusion.schedule import respace
 from .errors import UserError
+from .latent import mix, slerp, text_diff, text_direction, vary_embedding  # noqa: F401 - the strips' math
 from .model import UnCLIP
+from .pipeline import resolve_settings, run_embedding
 from .requests import EmbeddingToImage, Settings, TextToImage, clean_prompt
+from .stage import Stage
 from .stages.decoder import decoder_fn
 
 TEXT_DIFF_MAX = 0.5  # the paper's text diffs use θ in [0, 0.5]
-
-
-def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
-    """Spherical interpolation of whole vectors (…, D): direction along the great circle, norm linear.
-
-    t = 0 gives a and t = 1 gives b exactly; vectors of equal norm keep it for every t.
-    t may be a float or a (N,) tensor, giving (N, …, D).
-    """
-    t = torch.as_tensor(t, dtype=torch.float64)
-    a64, b64 = a.double().flatten(), b.double().flatten()
-    na, nb = a64.norm(), b64.norm()
-    ua, ub = a64 / na, b64 / nb
-    omega = torch.arccos((ua @ ub).clamp(-1, 1))
-    tt = t.reshape(-1, 1)
-    if omega.abs() < 1e-6:  # (anti)parallel within rounding: the straight line is the arc
-        direction = (1 - tt) * ua + tt * ub
-    else:
-        direction = (torch.sin((1 - tt) * omega) * ua + torch.sin(tt * omega) * ub) / torch.sin(omega)
-    out = F.normalize(direction, dim=-1) * ((1 - tt) * na + tt * nb)
-    out[tt.flatten() == 0] = a64
-    out[tt.flatten() == 1] = b64
-    out = out.reshape(*t.shape, *a.shape) if t.dim() else out.reshape(a.shape)
-    return out.to(a.dtype)
-
-
-def text_direction(z_t: torch.Tensor, z_t0: torch.Tensor) -> torch.Tensor:
-    """The paper's text diff z_d = normalise(z_t − z_t0) (D,)."""
-    d = z_t.double() - z_t0.double()
-    if d.norm() < 1e-8:
-        raise UserError("the target text and the caption are the same: there is no direction to move in")
-    return F.normalize(d, dim=-1).to(z_t.dtype)
-
-
-def text_diff(z_i: torch.Tensor, z_d: torch.Tensor, theta: torch.Tensor | float) -> torch.Tensor:
-    """slerp(z_i, z_d, θ) with z_d scaled to z_i's norm, so only the meaning moves (θ ∈ [0, 0.5])."""
-    return slerp(z_i, z_d * z_i.norm() / z_d.norm(), theta)
-
-
-def mix(embeddings: torch.Tensor, weights: torch.Tensor | list[float]) -> torch.Tensor:
-    """Barycentric mix of K embeddings (K, D): weights clipped at 0 and normalised; directions averaged
-    on the sphere and the norm averaged with the same weights."""
-    w = torch.as_tensor(weights, dtype=torch.float64).clamp(min=0)
-    if w.numel() != embeddings.shape[0] or float(w.sum()) <= 0:
-        raise UserError("mixing needs one non-negative weight per source, not all zero")
-    w = w / w.sum()
-    e = embeddings.double()
-    norms = e.norm(dim=-1)
-    direction = F.normalize((w[:, None] * e / norms[:, None]).sum(0), dim=-1)
-    return (direction * (w * norms).sum()).to(embeddings.dtype)
-
-
-def random_direction(dim: int, seed: int) -> torch.Tensor:
-    """A unit vector (D,) drawn from `seed`."""
-    g = torch.Generator().manual_seed(stage_seed(seed, "direction"))
-    return F.normalize(torch.randn(dim, generator=g, dtype=torch.float64), dim=0).float()
-
-
-def vary_embedding(z_i: torch.Tensor, amount: float, seed: int) -> torch.Tensor:
-    """Variation amount in [0, 1]: 0 keeps z_i (the paper's variations: new noise only); 1 moves it
-    halfway along the great circle toward a random direction of the same norm (the image's meaning drifts)."""
-    if not 0 <= amount <= 1:
-        raise UserError(f"variation amount must be between 0 and 1, got {amount}")
-    r = random_direction(z_i.shape[-1], seed).to(z_i) * z_i.norm()
-    return slerp(z_i, r, 0.5 * amount)
 
 
 def frame_order(n: int) -> list[int]:
@@ -132,7 +70,6 @@ class Source:
 
 def embed_source(model: UnCLIP, source: Source, seed: int, settings: Settings = Settings()) -> torch.Tensor:
     """z_i (D,) of a source: CLIP's image embedding, or the prior's sample for the text (seed fixed)."""
-    from .pipeline import run_embedding  # imported here: the pipeline must not depend on exploration
     if source.image is not None:
         with torch.inference_mode():
             return model.clip.encode_image(model.clip.image_pixels([source.image]))[0].float()
@@ -143,7 +80,6 @@ def embed_source(model: UnCLIP, source: Source, seed: int, settings: Settings = 
 def invert_decoder(model: UnCLIP, image: Image.Image, image_embed: torch.Tensor, settings: Settings) -> torch.Tensor:
     """DDIM inversion of the base decoder along the settings' even timesteps and guidance (paper §3.1):
     the x_T (1, 3, s, s) from which a deterministic DDIM render gives back `image`."""
-    from .pipeline import resolve_settings
     s = resolve_settings(model, settings)
     size = model.config.decoder.size
     x0 = torch.from_numpy(np.asarray(image.convert("RGB").resize((size, size), Image.Resampling.BICUBIC)).copy())
@@ -158,8 +94,8 @@ def invert_decoder(model: UnCLIP, image: Image.Image, image_embed: torch.Tensor,
 class StartFrom:
     """Decoder noise whose first draw (x_T) is given; later draws (DDPM steps) stay seeded per image."""
 
-    def __init__(self, x_T: torch.Tensor, seeds: list[int], stage: str, device) -> None:
-        self.x_T, self.rest, self.first = x_T, PerImageNoise(seeds, stage, device), True
+    def __init__(self, x_T: torch.Tensor, seeds: list[int], stage: Stage, device) -> None:
+        self.x_T, self.rest, self.first = x_T, PerImageNoise(seeds, stage.noise_name, device), True
 
     def __call__(self, shape: torch.Size) -> torch.Tensor:
         if self.first:
@@ -205,8 +141,8 @@ class Strip:
             return req, None
         seeds = [self.seed] * len(indices)
         x_T = self.starts[indices]
-        return req, lambda stage: StartFrom(x_T, seeds, stage, device) if stage == "decoder" else \
-            PerImageNoise(seeds, stage, device)
+        return req, lambda stage: StartFrom(x_T, seeds, stage, device) if stage.noise_name == "decoder" else \
+            PerImageNoise(seeds, stage.noise_name, device)
 
 
 def interpolation(model: UnCLIP, a: Source, b: Source, frames: int, seed: int, settings: Settings,

@@ -8,7 +8,6 @@ re-run finds and verifies finished work.
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import itertools
 import json
@@ -16,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UserError
-from .requests import ImageVariation, Settings, TextToImage, check_seeds
+from .record import settings_of
+from .requests import ImageVariation, TextToImage, check_seeds
 
 KINDS = ("text2image", "variation", "interpolation")
-SETTING_FIELDS = {f.name for f in dataclasses.fields(Settings)}
 
 
 @dataclass(frozen=True)
@@ -44,16 +43,6 @@ class Job:
         if self.kind == "interpolation":
             return [out / f"{stem}-frame-{i:03d}.png" for i in range(int(self.record["frames"]))]
         return [out / f"{stem}.png"]
-
-
-def settings_of(record: dict, where: str) -> Settings:
-    raw = record.get("settings", {}) or {}
-    if not isinstance(raw, dict):
-        raise UserError(f"{where}: settings must be an object")
-    unknown = set(raw) - SETTING_FIELDS
-    if unknown:
-        raise UserError(f"{where}: unknown settings {', '.join(sorted(unknown))}")
-    return Settings(**raw)
 
 
 def _key(record: dict) -> str:

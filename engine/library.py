@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
-from .metadata import read_png_metadata, save_png
+from .record import read_png, write_png
 
 INDEX = "index.json"
 TRASH = ".trash"
@@ -52,7 +52,7 @@ class Library:
         for name in order:
             path = self.folder / name
             try:
-                meta = read_png_metadata(path)
+                meta = read_png(path)
             except UserError:
                 continue
             out.append(Entry(name, meta, name in self._favourites))
@@ -74,7 +74,7 @@ class Library:
             path = self.folder / f"{stem}.png"
             while path.exists() or path.name in self._order:
                 path, n = self.folder / f"{stem}-{n}.png", n + 1
-            save_png(path, image, metadata)
+            write_png(path, image, metadata)
             self._order.append(path.name)
             self._write_index()
         return path

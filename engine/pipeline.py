@@ -1,7 +1,7 @@
 """unCLIP end to end: embed → prior → decode → upsample, as a generator of events.
 
-`generate` yields StageStarted / StepDone (with previews) / ImageReady / Finished, or Cancelled or Failed;
-`run` drains it. A CancelToken is checked between sampler steps.
+`generate` yields StageStarted / StepDone (with previews) / ImageReady, then Finished, Cancelled or Failed;
+engine.runner drains it. A CancelToken is checked between sampler steps.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import dataclasses
 import threading
 import time
 import traceback
-from typing import Callable, Generator, Iterator
+from typing import Callable, Generator
 
 import torch
 import torch.nn.functional as F
@@ -19,17 +19,19 @@ from .diffusion.noise import PerImageNoise
 from .diffusion.samplers import NoiseFn, Step
 from .diffusion.schedule import respace
 from .errors import UserError
-from .events import Cancelled, Event, Failed, Finished, ImageReady, StageStarted, StepDone
-from .explore import vary_embedding
-from .metadata import ENGINE_VERSION
+from .events import Cancelled, Event, Failed, FailureKind, Finished, ImageReady, StageStarted, StepDone, drain
+from .latent import vary_embedding
 from .model import UnCLIP
-from .requests import EmbeddingToImage, ImageVariation, Request, Settings, TextToImage
+from .record import describe
+from .requests import ImageVariation, Request, Settings, TextToImage
+from .stage import Stage
 from .stages.decoder import decode
 from .stages.embed import TextEncoding
 from .stages.prior import sample_prior
 from .stages.upsampler import upsample
 
 PREVIEW_MAX = 256  # px; larger stages are previewed downscaled
+NoiseFactory = Callable[[Stage], NoiseFn]  # a stage → its noise source
 
 
 class CancelToken:
@@ -80,11 +82,6 @@ def upsampler_steps(s: Settings, stage: UpsamplerStageConfig) -> int:
     return s.upsampler_steps or stage.steps
 
 
-def decoder_timesteps(s: Settings) -> int | str:
-    """The decoder's respacing spec: Karlo's rounded spacing, or even DDIM strides ("ddimN")."""
-    return f"ddim{s.decoder_steps}" if s.decoder_spacing == "even" else s.decoder_steps
-
-
 def to_uint8(x: torch.Tensor) -> torch.Tensor:
     """(B, 3, H, W) in [-1, 1] → (B, H, W, 3) uint8 on the CPU."""
     return ((x.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu()
@@ -95,13 +92,13 @@ class _Driver:
 
     def __init__(self, cancel: CancelToken, previews: bool):
         self.cancel, self.previews = cancel, previews
-        self.stage: str | None = None
+        self.stage: Stage | None = None
         self.step = 0
 
-    def __call__(self, stage: str, steps: int, sampler: Generator[Step, None, torch.Tensor],
-                 size: int | None = None, image: bool = True) -> Generator[Event, None, torch.Tensor]:
+    def __call__(self, stage: Stage, steps: int,
+                 sampler: Generator[Step, None, torch.Tensor]) -> Generator[Event, None, torch.Tensor]:
         self.stage, self.step = stage, 0
-        yield StageStarted(stage, steps, size)
+        yield StageStarted(stage, steps)
         while True:
             if self.cancel.cancelled:
                 raise _Stop
@@ -111,7 +108,7 @@ class _Driver:
             except StopIteration as done:
                 return done.value
             self.step = step.index + 1
-            yield StepDone(stage, self.step, step.total, self._preview(step) if image else None)
+            yield StepDone(stage, self.step, step.total, self._preview(step) if stage.makes_image else None)
 
     def _preview(self, step: Step):
         if not self.previews:
@@ -123,45 +120,53 @@ class _Driver:
 
 
 def generate(model: UnCLIP, request: Request, cancel: CancelToken | None = None, previews: bool = True,
-             noise: Callable[[str], NoiseFn] | None = None) -> Iterator[Event]:
+             noise: NoiseFactory | None = None) -> Generator[Event, None, Event]:
     """Serve a request (Ramesh et al. 2022, fig. 2): CLIP → prior → decoder → upsamplers.
 
-    `noise(stage)` may replace the per-image seeded noise (parity tests replay a reference's draws).
+    Yields every event and returns the last (Finished, Failed or Cancelled). `noise(stage)` may replace the
+    per-image seeded noise (parity tests replay a reference's draws; strips start from given x_T).
     """
     cancel, start = cancel or CancelToken(), time.perf_counter()
     drive = _Driver(cancel, previews)
     try:
         s = resolve_settings(model, request.settings)
         seeds = list(request.seeds)
-        noise = noise or (lambda stage: PerImageNoise(seeds, stage, model.device))
-        opts = {"sampler": s.sampler, **({"eta": s.eta} if s.sampler == "ddim" else {})}
-        with torch.inference_mode():
-            text = model.clip.encode_text([request.prompt] * len(seeds))
-            uncond = model.clip.encode_text([""] * len(seeds))
-        z_i = yield from image_embedding(model, request, text, uncond, s, noise, opts, drive)
-        x = yield from decode_image(model, z_i, text, uncond, s, noise, opts, drive)
-        for i, (cfg, up) in enumerate(zip(model.config.upsamplers, model.upsamplers)):
-            if cfg.size > s.size:
-                break
-            steps = upsampler_steps(s, cfg)
-            x = yield from drive(f"upsampler{i}", steps, upsample(
-                up.first, up.last, model.process(f"upsampler{i}"), x, cfg.size, noise(f"upsampler{i}"),
-                steps, **opts), cfg.size)
+        noise = noise or seeded_noise(seeds, model.device)
+        text, uncond = encode_captions(model, request.prompt, len(seeds))
+        z_i = yield from image_embedding(model, request, text, uncond, s, noise, drive)
+        x = yield from decode_image(model, z_i, text, uncond, s, noise, drive)
+        x = yield from upsample_image(model, x, s, noise, drive)
         pixels = to_uint8(x).numpy()
-        ready = tuple(ImageReady(i, seed, pixels[i], describe(model, request, s, i, z_i[i]))
+        done = [upsampler_steps(s, u) for u in model.config.upsamplers if u.size <= s.size]
+        ready = tuple(ImageReady(i, seed, pixels[i], describe(model, request, s, i, z_i[i], done))
                       for i, seed in enumerate(seeds))
         yield from ready
-        yield Finished(ready, time.perf_counter() - start, x.float().cpu())
+        end: Event = Finished(ready, time.perf_counter() - start, x.float().cpu())
     except _Stop:
-        yield Cancelled(drive.stage, drive.step)
+        end = Cancelled(drive.stage, drive.step)
     except UserError as err:
-        yield Failed(str(err))
+        end = Failed(str(err))
+    except (torch.OutOfMemoryError, MemoryError) as err:
+        end = Failed(f"{type(err).__name__}: {err}", traceback.format_exc(), FailureKind.OUT_OF_MEMORY)
     except Exception as err:  # a failing stage ends this request, never the caller
-        yield Failed(f"{type(err).__name__}: {err}", traceback.format_exc())
+        end = Failed(f"{type(err).__name__}: {err}", traceback.format_exc(), FailureKind.INTERNAL)
+    yield end
+    return end
+
+
+def seeded_noise(seeds: list[int], device) -> NoiseFactory:
+    """Each image's noise for a stage drawn from its own seed and the stage's noise name."""
+    return lambda stage: PerImageNoise(seeds, stage.noise_name, device)
+
+
+def encode_captions(model: UnCLIP, prompt: str, b: int) -> tuple[TextEncoding, TextEncoding]:
+    """CLIP's encoding of the caption and of the empty caption (for guidance), each for a batch of b."""
+    with torch.inference_mode():
+        return model.clip.encode_text([prompt] * b), model.clip.encode_text([""] * b)
 
 
 def image_embedding(model: UnCLIP, request: Request, text: TextEncoding, uncond: TextEncoding, s: Settings,
-                    noise, opts: dict, drive: _Driver) -> Generator[Event, None, torch.Tensor]:
+                    noise: NoiseFactory, drive: _Driver) -> Generator[Event, None, torch.Tensor]:
     """z_i (B, D): from the prior for a caption, from CLIP for an image, or as given."""
     b = text.embed.shape[0]
     if isinstance(request, TextToImage):
@@ -170,9 +175,9 @@ def image_embedding(model: UnCLIP, request: Request, text: TextEncoding, uncond:
                             "variations of images, not images from text")
         candidates = []
         for k in range(s.prior_candidates):
-            candidates.append((yield from drive("prior", s.prior_steps, sample_prior(
-                model.prior, model.process("prior"), text, uncond, noise("prior" if k == 0 else f"prior{k}"),
-                s.prior_steps, s.prior_guidance, **opts), image=False)))
+            stage = Stage.prior(k)
+            candidates.append((yield from drive(stage, s.prior_steps, sample_prior(
+                model.prior, model.process(stage.component), text, uncond, noise(stage), s))))
         candidates = torch.stack(candidates)  # (K, B, D)
         return candidates[closest(candidates, text.embed), torch.arange(b)]
     with torch.inference_mode():
@@ -190,34 +195,26 @@ def run_embedding(model: UnCLIP, request: Request) -> torch.Tensor:
     """z_i (B, D) of a request alone: the prior's sample for a text (seeded), CLIP's embedding for an image."""
     s = resolve_settings(model, request.settings)
     seeds = list(request.seeds)
-    with torch.inference_mode():
-        text = model.clip.encode_text([request.prompt] * len(seeds))
-        uncond = model.clip.encode_text([""] * len(seeds))
-    opts = {"sampler": s.sampler, **({"eta": s.eta} if s.sampler == "ddim" else {})}
-    steps = image_embedding(model, request, text, uncond, s, lambda stage: PerImageNoise(seeds, stage, model.device),
-                            opts, _Driver(CancelToken(), previews=False))
-    try:
-        while True:
-            next(steps)
-    except StopIteration as done:
-        return done.value
+    text, uncond = encode_captions(model, request.prompt, len(seeds))
+    return drain(image_embedding(model, request, text, uncond, s, seeded_noise(seeds, model.device),
+                                 _Driver(CancelToken(), previews=False)))
 
 
 def decode_image(model: UnCLIP, z_i: torch.Tensor, text: TextEncoding, uncond: TextEncoding, s: Settings,
-                 noise, opts: dict, drive: _Driver) -> Generator[Event, None, torch.Tensor]:
+                 noise: NoiseFactory, drive: _Driver) -> Generator[Event, None, torch.Tensor]:
     """The decoder's image (B, 3, 64, 64) in [-1, 1] for each z_i.
 
     With several candidates (the paper's two-sample trick of §2.2, one stage on), each image is the first draw
     whose CLIP image embedding reaches cosine `accept_cosine` to z_i, else the closest of all; a draw is made
     only while some image has not been accepted.
     """
-    c = model.config.decoder
+    size = model.config.decoder.size
     best = best_cos = None
     for k in range(s.decoder_candidates):
-        x = yield from drive("decoder", s.decoder_steps, decode(
-            model.decoder, model.conditioning, model.process("decoder"), z_i, text, uncond,
-            noise("decoder" if k == 0 else f"decoder{k}"), c.size, decoder_timesteps(s), s.decoder_guidance,
-            layout_guidance=s.layout_guidance, **opts), c.size)
+        stage = Stage.decoder(size, k)
+        x = yield from drive(stage, s.decoder_steps, decode(
+            model.decoder, model.conditioning, model.process(stage.component), z_i, text, uncond, noise(stage),
+            size, s))
         if s.decoder_candidates == 1:
             return x
         with torch.inference_mode():
@@ -233,36 +230,18 @@ def decode_image(model: UnCLIP, z_i: torch.Tensor, text: TextEncoding, uncond: T
     return best
 
 
+def upsample_image(model: UnCLIP, x: torch.Tensor, s: Settings, noise: NoiseFactory,
+                   drive: _Driver) -> Generator[Event, None, torch.Tensor]:
+    """(B, 3, 64, 64) → (B, 3, s.size, s.size) in [-1, 1] through the upsamplers up to the asked size."""
+    for i, (cfg, up) in enumerate(zip(model.config.upsamplers, model.upsamplers)):
+        if cfg.size > s.size:
+            break
+        stage, steps = Stage.upsampler(i, cfg.size), upsampler_steps(s, cfg)
+        x = yield from drive(stage, steps, upsample(
+            up.first, up.last, model.process(stage.component), x, cfg.size, noise(stage), steps, s))
+    return x
+
+
 def closest(candidates: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Per item, the index of the candidate (K, B, D) with the highest cosine similarity to the target (B, D)."""
     return F.cosine_similarity(candidates.float(), target.float()[None], dim=-1).argmax(0)
-
-
-def describe(model: UnCLIP, request: Request, s: Settings, index: int, image_embed: torch.Tensor) -> dict:
-    """The `unclip` record of one image: everything needed to make it again."""
-    meta = {
-        "kind": request.kind, "prompt": request.prompt, "seed": request.seeds[index], "index": index,
-        "settings": dataclasses.asdict(s), "size": [s.size, s.size],
-        "upsampler_steps": [upsampler_steps(s, u) for u in model.config.upsamplers if u.size <= s.size],
-        "model": {"id": model.model_id, "name": model.config.name, "hash": model.fingerprint},
-        "device": model.device.type, "dtype": str(model.dtype).removeprefix("torch."),
-        "engine_version": ENGINE_VERSION,
-    }
-    if isinstance(request, ImageVariation):
-        meta["source"] = {"name": request.source_name, "sha256": request.source_sha256, "amount": request.amount}
-    if isinstance(request, EmbeddingToImage):
-        meta["source"] = {"label": request.label, "image_embed": image_embed.float().cpu().tolist()}
-    return meta
-
-
-def run(model: UnCLIP, request: Request, cancel: CancelToken | None = None,
-        noise: Callable[[str], NoiseFn] | None = None) -> list[ImageReady]:
-    """Serve a request to the end; raise on failure or cancellation."""
-    for event in generate(model, request, cancel, previews=False, noise=noise):
-        if isinstance(event, Finished):
-            return list(event.images)
-        if isinstance(event, Failed):
-            raise RuntimeError(event.message)
-        if isinstance(event, Cancelled):
-            raise RuntimeError("cancelled")
-    raise RuntimeError("pipeline ended without a result")

@@ -4,17 +4,15 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import torch
 from PIL import Image
 
-from .diffusion.noise import MAX_SEED
 from .errors import UserError
+from .limits import FREE_LAYOUT_CANDIDATES, FREE_LAYOUT_GUIDANCE, MAX_SEED, MAX_STEPS, PRESETS, SAMPLER_NAMES  # noqa: F401
 
-SAMPLER_NAMES = ("ddpm", "ddim")
-MAX_STEPS = 1000
-# Karlo's sampling presets (kakaobrain/karlo `SAMPLING_CONF`): steps for prior, decoder, upsampler.
-PRESETS = {"fast": (25, 25, 7), "quality": (25, 50, 7)}  # "quality" is Karlo's original "default"
+if TYPE_CHECKING:  # torch is not imported here, so a command line can build and check requests at once
+    import torch
 
 
 @dataclass(frozen=True)
@@ -34,6 +32,7 @@ class Settings:
     decoder_spacing: str = "karlo"  # "karlo": T−1 … 0 rounded; "even": DDIM strides, never t = T−1 (inversion)
     layout_guidance: float | None = None  # decoder guidance on its layout steps (t ≥ 0.9 T); None = decoder's
     accept_cosine: float | None = None  # decoder candidates: stop at the first this close to z_i; 1 = closest of all
+    layout_from: float = 0.9  # layout steps: t ≥ layout_from · T, where the composition is decided (bench/variations.py)
 
     def __post_init__(self) -> None:
         for name in ("prior_steps", "decoder_steps", "upsampler_steps"):
@@ -44,6 +43,9 @@ class Settings:
             v = getattr(self, name)
             if v is not None and (not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or v > 100):
                 raise UserError(f"{name.replace('_', ' ')} must be a number from 0 to 100, got {v!r}")
+        if isinstance(self.layout_from, bool) or not isinstance(self.layout_from, (int, float)) \
+                or not 0 <= self.layout_from <= 1:
+            raise UserError(f"layout from must be a number from 0 to 1, got {self.layout_from!r}")
         v = self.accept_cosine
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
                               or not -1 <= v <= 1):
@@ -57,10 +59,13 @@ class Settings:
         if self.sampler not in SAMPLER_NAMES:
             raise UserError(f"unknown sampler {self.sampler!r}: choose one of {', '.join(SAMPLER_NAMES)}")
 
+    @property
+    def sampler_options(self) -> dict:
+        """The sampler's own options: DDIM's η."""
+        return {"eta": self.eta} if self.sampler == "ddim" else {}
 
-# The freer variations (the embedded default's model card): the layout left to the noise, fidelity won back by
-# decoder candidates at the model's accept cosine; the studio's "Free layout", the card's picture, the eval's rows
-FREE_LAYOUT = Settings(layout_guidance=0.25, decoder_candidates=6)
+
+FREE_LAYOUT = Settings(layout_guidance=FREE_LAYOUT_GUIDANCE, decoder_candidates=FREE_LAYOUT_CANDIDATES)
 
 
 def check_seeds(seeds: tuple[int, ...]) -> None:
@@ -123,7 +128,7 @@ class ImageVariation:
 class EmbeddingToImage:
     """Images from a given CLIP image embedding: the general form exploration builds on."""
 
-    image_embed: torch.Tensor  # (D,) or (B, D), unnormalised
+    image_embed: "torch.Tensor"  # (D,) or (B, D), unnormalised
     seeds: tuple[int, ...] = (0,)
     settings: Settings = Settings()
     prompt: str = ""
@@ -135,7 +140,7 @@ class EmbeddingToImage:
         z = self.image_embed
         if z.dim() not in (1, 2) or (z.dim() == 2 and z.shape[0] not in (1, len(self.seeds))):
             raise UserError(f"image embedding must be (D,) or (images, D), got {tuple(z.shape)}")
-        if not torch.isfinite(z).all():
+        if not bool(z.isfinite().all()):
             raise UserError("image embedding contains NaN or infinity")
 
 

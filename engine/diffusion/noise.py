@@ -4,8 +4,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-MAX_SEED = 2**32 - 1  # user-facing seeds are 32-bit, as in other image tools
-
 
 def stage_seed(seed: int, stage: str) -> int:
     """A 63-bit seed for one image's stage, derived from the image seed (numpy SeedSequence)."""

@@ -10,20 +10,21 @@ from ..diffusion.samplers import SAMPLERS, NoiseFn, Process, Step
 from ..diffusion.schedule import respace
 from ..nn.conditioning import DecoderConditioning
 from ..nn.unet import UNet
+from ..requests import Settings
 from .embed import TextEncoding
 
-LAYOUT_FROM = 0.9  # layout steps: t ≥ 0.9 T, where the picture's composition is decided (measured: bench/variations.py)
 
 
-def layout_schedule(guidance: float, layout_guidance: float | None, train_steps: int) -> Scale:
-    """The decoder's guidance: `layout_guidance` on the layout steps (t ≥ 0.9 T), `guidance` after them.
+def layout_schedule(guidance: float, layout_guidance: float | None, train_steps: int,
+                    layout_from: float = 0.9) -> Scale:
+    """The decoder's guidance: `layout_guidance` on the layout steps (t ≥ layout_from · T), `guidance` after them.
 
     A layout scale below the main one leaves the composition (position, size, count) to the noise while the
     later steps still draw what z_i asks for: the variations' freedom. None keeps one scale throughout.
     """
     if layout_guidance is None or layout_guidance == guidance:
         return guidance
-    start = LAYOUT_FROM * train_steps
+    start = layout_from * train_steps
     return lambda t: layout_guidance if t >= start else guidance
 
 
@@ -45,20 +46,25 @@ def decoder_fn(unet: UNet, conditioning: DecoderConditioning, image_embed: torch
     return classifier_free(model_fn, guidance, guided_channels=3) if guided else model_fn
 
 
-def decode(unet: UNet, conditioning: DecoderConditioning, process: Process, image_embed: torch.Tensor,
-           text: TextEncoding, uncond: TextEncoding | None, noise: NoiseFn, size: int, steps: int,
-           guidance: float, sampler: str = "ddpm", x_T: torch.Tensor | None = None,
-           layout_guidance: float | None = None, **options) -> Generator[Step, None, torch.Tensor]:
-    """Render z_i (B, D); guidance swaps in the learned null embedding and `uncond` (empty caption).
+def decoder_timesteps(s: Settings) -> int | str:
+    """The decoder's respacing spec: Karlo's rounded spacing, or even DDIM strides ("ddimN")."""
+    return f"ddim{s.decoder_steps}" if s.decoder_spacing == "even" else s.decoder_steps
 
+
+def decode(unet: UNet, conditioning: DecoderConditioning, process: Process, image_embed: torch.Tensor,
+           text: TextEncoding, uncond: TextEncoding | None, noise: NoiseFn, size: int, s: Settings,
+           x_T: torch.Tensor | None = None) -> Generator[Step, None, torch.Tensor]:
+    """Render z_i (B, D) with the resolved settings' decoder steps, spacing, guidance and sampler.
+
+    Guidance swaps in the learned null embedding and `uncond` (empty caption).
     Yields sampler steps; returns the image (B, 3, size, size) in [-1, 1].
     """
-    schedule = layout_schedule(guidance, layout_guidance, process.schedule.train_steps)
+    schedule = layout_schedule(s.decoder_guidance, s.layout_guidance, process.schedule.train_steps, s.layout_from)
     fn = decoder_fn(unet, conditioning, image_embed, text, uncond, schedule)
     b = image_embed.shape[0]
-    timesteps, _ = respace(steps, process.schedule.train_steps)
+    timesteps, _ = respace(decoder_timesteps(s), process.schedule.train_steps)
     x = noise(torch.Size((b, 3, size, size))) if x_T is None else x_T.float()  # x_T ~ N(0, I)
-    for step in SAMPLERS[sampler](fn, x, timesteps, process, noise, **options):
+    for step in SAMPLERS[s.sampler](fn, x, timesteps, process, noise, **s.sampler_options):
         yield step
         x = step.x
     return x.clamp(-1, 1)

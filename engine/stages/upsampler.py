@@ -9,10 +9,11 @@ import torch.nn.functional as F
 from ..diffusion.samplers import SAMPLERS, NoiseFn, Process, Step
 from ..diffusion.schedule import respace
 from ..nn.unet import UNet
+from ..requests import Settings
 
 
 def upsample(first: UNet, last: UNet | None, process: Process, image: torch.Tensor, size: int, noise: NoiseFn,
-             steps: int, sampler: str = "ddpm", **options) -> Generator[Step, None, torch.Tensor]:
+             steps: int, s: Settings) -> Generator[Step, None, torch.Tensor]:
     """Image (B, 3, h, h) in [-1, 1] → (B, 3, size, size) in [-1, 1]; `last` runs the final step (Karlo).
 
     The low-resolution image is upsampled bicubically with antialiasing, as Karlo and diffusers do.
@@ -27,7 +28,7 @@ def upsample(first: UNet, last: UNet | None, process: Process, image: torch.Tens
         return net(torch.cat([x_t.to(dtype), low], dim=1), t)
 
     x = noise(torch.Size((image.shape[0], 3, size, size)))
-    for step in SAMPLERS[sampler](model_fn, x, timesteps, process, noise, **options):
+    for step in SAMPLERS[s.sampler](model_fn, x, timesteps, process, noise, **s.sampler_options):
         yield step
         x = step.x
     return x.clamp(-1, 1)

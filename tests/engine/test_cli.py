@@ -79,11 +79,15 @@ def test_vary_writes_one_file_per_seed(tiny_bundle, tmp_path):
     (["info", "{txt}"], "not a readable image"),
     (["generate"], "the following arguments are required: prompt"),
     (["explode"], "invalid choice"),
+    (["generate", "x", "--model", "{b}", "--out", "{tmp}/x.avi"], "unknown file type '.avi'"),
+    (["generate", "x", "--model", "{b}", "--out", "/nonexistent/dir/a.png"], "does not exist"),
+    (["vary", "{txt}", "--model", "{b}", "--out", "{tmp}/v.png"], "unknown file type '.png'"),
+    (["interpolate", "text:a", "text:b", "--model", "{b}", "--out", "{tmp}/x.avi"], "unknown file type"),
 ])
 def test_user_errors_are_one_line_and_status_2(tiny_bundle, tmp_path, capsys, args, message):
     txt = tmp_path / "notes.png"
     txt.write_text("not an image")
-    args = [a.format(b=tiny_bundle, txt=txt) for a in args]
+    args = [a.format(b=tiny_bundle, txt=txt, tmp=tmp_path) for a in args]
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and message in err[0], err
@@ -110,8 +114,8 @@ def test_interrupt_mid_stage_writes_nothing(tiny_bundle, tmp_path):
 
 
 def test_missing_default_model_is_a_clear_error(capsys, monkeypatch, tmp_path):
-    import engine.bundles
-    monkeypatch.setattr(engine.bundles, "RESOURCES", tmp_path)
+    import engine.families.unclip.layout as layout
+    monkeypatch.setattr(layout, "RESOURCES", tmp_path)
     assert main(["generate", "x"]) == 2
     assert "embedded default model is not installed" in capsys.readouterr().err
 
@@ -146,3 +150,36 @@ def test_exploration_errors_are_one_line(tiny_bundle, tmp_path, capsys, extra, m
     assert main(extra + ["--model", str(tiny_bundle), "--out", str(tmp_path / "x.gif")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and message in err and "\n" not in err
+
+
+def test_output_seed_default_folder_and_mode(tiny_bundle, tmp_path, capsys, monkeypatch):
+    """Each path is printed with its seed; no --out writes to the pictures folder; files follow the umask."""
+    import os
+    monkeypatch.setenv("UNCLIP_STUDIO_OUTPUT", str(tmp_path / "pictures"))
+    monkeypatch.chdir(tmp_path)
+    old = os.umask(0o022)
+    try:
+        assert main(["generate", "a red circle", "--model", str(tiny_bundle), "--seed", "4", "--size", "16"]) == 0
+    finally:
+        os.umask(old)
+    line = capsys.readouterr().out.strip()
+    assert line == f"{tmp_path / 'pictures' / 'a-red-circle-4.png'}\tseed 4"
+    assert (tmp_path / "pictures" / "a-red-circle-4.png").stat().st_mode & 0o777 == 0o644
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_wrong_usage_answers_before_torch_is_imported(tmp_path):
+    """Argument and path errors, --help, info and unknown commands never import torch."""
+    png = tmp_path / "none.png"
+    code = ("import sys; from main import main; codes = [main(a) for a in ({cases})]; "
+            "assert 'torch' not in sys.modules, 'torch imported'; print(codes)")
+    cases = repr([["frobnicate"], ["generate", "x", "--count", "0"], ["generate", "x", "--out", "a.avi"],
+                  ["info", str(png)], ["vary", "x.png", "--out", "/nonexistent/d/x"], ["generate", "x", "--steps", "1"]])
+    done = subprocess.run([sys.executable, "-c", code.format(cases=cases)], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[2, 2, 2, 2, 2, 2]"
+    assert all(line.startswith("error: ") for line in done.stderr.strip().splitlines())
+    helped = subprocess.run([sys.executable, "-c", "import sys; from main import main\ntry: main(['--help'])\n"
+                             "except SystemExit: pass\nassert 'torch' not in sys.modules"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert helped.returncode == 0 and "generate" in helped.stdout, helped.stderr

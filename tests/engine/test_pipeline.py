@@ -15,7 +15,7 @@ def kinds(events):
 
 def test_text_to_image_runs_every_stage_in_order(tiny_model):
     events = list(generate(tiny_model, TextToImage("a red circle", seeds=(1, 2))))
-    stages = [(e.stage, e.steps, e.size) for e in events if isinstance(e, StageStarted)]
+    stages = [(e.stage.component, e.steps, e.stage.size) for e in events if isinstance(e, StageStarted)]
     assert stages == [("prior", 4, None), ("decoder", 4, 16), ("upsampler0", 3, 32), ("upsampler1", 3, 64)]
     steps = [e for e in events if isinstance(e, StepDone)]
     assert len(steps) == 4 + 4 + 3 + 3 and steps[0].preview is None
@@ -40,7 +40,7 @@ def test_same_request_gives_identical_pixels(tiny_model):
 def test_each_upsampler_runs_its_own_steps_unless_told(tiny_model):
     from dataclasses import replace
 
-    from engine.metadata import parameters_text
+    from engine.record import parameters_text
     ups = (tiny_model.config.upsamplers[0], replace(tiny_model.config.upsamplers[1], steps=2))
     model = replace(tiny_model, config=replace(tiny_model.config, upsamplers=ups))
     for told, expected in ((None, [3, 2]), (5, [5, 5])):
@@ -81,11 +81,11 @@ def test_cancel_between_steps_stops_without_images(tiny_model):
     events = []
     for event in generate(tiny_model, TextToImage("x", seeds=(1,)), cancel):
         events.append(event)
-        if isinstance(event, StepDone) and event.stage == "decoder" and event.step == 2:
+        if isinstance(event, StepDone) and event.stage.component == "decoder" and event.step == 2:
             cancel.cancel()
-    assert isinstance(events[-1], Cancelled) and events[-1].stage == "decoder" and events[-1].step == 2
+    assert isinstance(events[-1], Cancelled) and events[-1].stage.component == "decoder" and events[-1].step == 2
     assert not any(isinstance(e, (ImageReady, Finished)) for e in events)
-    assert sum(isinstance(e, StepDone) and e.stage == "decoder" for e in events) == 2
+    assert sum(isinstance(e, StepDone) and e.stage.component == "decoder" for e in events) == 2
 
 
 def test_a_failing_stage_ends_in_failed_not_an_exception(tiny_model, monkeypatch):
@@ -133,7 +133,7 @@ def test_decoder_candidates_keep_the_first_accepted_else_the_closest(tiny_model,
                                                           settings=Settings(size=16, decoder_steps=3)))]
     drawn, z_i, events, kept = _draws(tiny_model, monkeypatch, Settings(size=16, decoder_steps=3, decoder_candidates=3,
                                                                         accept_cosine=1.0))
-    assert [e.stage for e in events if isinstance(e, StageStarted)] == ["prior", "decoder", "decoder", "decoder"]
+    assert [e.stage.component for e in events if isinstance(e, StageStarted)] == ["prior", "decoder", "decoder", "decoder"]
     assert events[-1].images[0].metadata["settings"]["decoder_candidates"] == 3
     assert all(np.array_equal(a, b) for a, b in zip(pipeline.to_uint8(drawn[0]).numpy(), one))  # draw 0: the single
     assert not any(np.array_equal(a, b) for a, b in zip(pipeline.to_uint8(drawn[2]).numpy(), one))  # others: own noise
@@ -150,7 +150,7 @@ def test_decoder_candidates_keep_the_first_accepted_else_the_closest(tiny_model,
         size=16, decoder_steps=3, decoder_candidates=3, accept_cosine=accept))
     expected = 1 if bool((cos[0] >= accept).all()) else 2
     assert len(drawn2) == expected
-    assert [e.stage for e in events2 if isinstance(e, StageStarted)].count("decoder") == expected
+    assert [e.stage.component for e in events2 if isinstance(e, StageStarted)].count("decoder") == expected
     for b in range(2):
         first = 0 if cos[0, b] >= accept else 1
         assert np.array_equal(kept2[b], pipeline.to_uint8(drawn[first]).numpy()[b])
@@ -158,7 +158,7 @@ def test_decoder_candidates_keep_the_first_accepted_else_the_closest(tiny_model,
 
     _, _, events0, kept0 = _draws(tiny_model, monkeypatch, Settings(size=16, decoder_steps=3, decoder_candidates=3,
                                                                    accept_cosine=-1.0))
-    assert [e.stage for e in events0 if isinstance(e, StageStarted)].count("decoder") == 1  # any draw passes −1
+    assert [e.stage.component for e in events0 if isinstance(e, StageStarted)].count("decoder") == 1  # any draw passes −1
     assert all(np.array_equal(a, b) for a, b in zip(kept0, one))
 
 
@@ -192,3 +192,11 @@ def test_bad_seeds_are_user_errors(seeds):
 
 def test_prompt_control_characters_are_dropped():
     assert TextToImage("a\x00 red\x07 circle\n").prompt == "a red circle "
+
+
+def test_stages_are_values_whose_noise_names_never_change():
+    from engine import Stage
+    stages = [Stage.prior(), Stage.prior(1), Stage.decoder(64), Stage.decoder(64, 2), Stage.upsampler(1, 1024)]
+    assert [s.noise_name for s in stages] == ["prior", "prior1", "decoder", "decoder2", "upsampler1"]
+    assert [s.display for s in stages] == ["prior", "prior · draw 2", "decoder · 64 px", "decoder · 64 px · draw 3",
+                                           "upsampler · 1024 px"]
