@@ -16,11 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine import load_bundle  # noqa: E402
+from engine.devices import resolve_device  # noqa: E402
 from engine.training.data import scene_set  # noqa: E402
 from engine.training.recipe import DEFAULT_BUNDLE  # noqa: E402
 from engine.training.stages import clip_batches, train_clip  # noqa: E402
@@ -49,7 +48,7 @@ def draws_a_second(batch: int, workers: int, steps: int, data) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--device", default="auto")
     parser.add_argument("--batch", type=int, default=512)
     parser.add_argument("--workers", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--steps", type=int, default=100)
@@ -57,6 +56,7 @@ def main() -> None:
     parser.add_argument("--draw-only", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    args.device = resolve_device(args.device)
     data = scene_set(args.scenes, DEFAULT_BUNDLE.clip.image_size, seed=0, jitter=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -18,6 +18,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine import load_bundle  # noqa: E402
+from engine.devices import resolve_device  # noqa: E402
 from engine.training.data import scene_set  # noqa: E402
 from engine.training.loop import settled_clock, train  # noqa: E402
 from engine.training.recipe import DEFAULT_BUNDLE  # noqa: E402
@@ -42,12 +43,13 @@ def seconds_a_step(device: str, batch: int, steps: int, data, run_dir: Path) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--device", default="auto")
     parser.add_argument("--batches", type=int, nargs="+", default=[256, 512, 1024])
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--scenes", type=int, default=2000)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    args.device = resolve_device(args.device)
     torch.backends.cudnn.benchmark = args.device.startswith("cuda")
     data = scene_set(args.scenes, DEFAULT_BUNDLE.decoder.size, seed=0)
     rows = []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -10,13 +11,16 @@ from pathlib import Path
 
 import torch
 
-from ..bundles import default_bundle_path, load_bundle, save_bundle
+from ..devices import resolve_device
 from ..errors import UserError
+from ..families import default_bundle_path, load_bundle, save_bundle
 from ..model import UnCLIP
+from .card import pictures, training_times, write_card
 from .data import FAVOURED, scene_set
 from .loop import logged_seconds
 from .recipe import DEFAULT_BUNDLE
 from .stages import train_clip, train_decoder, train_prior, train_upsampler
+from .table import markdown
 from .world import SHAPES
 
 STAGES = ("clip", "prior", "decoder", "upsampler0", "upsampler1")
@@ -139,17 +143,6 @@ def share(budget: Budget | None) -> dict[str, float]:
     return {} if budget is None else {"deadline": time.time() + budget.next_seconds()}
 
 
-def device_of(name: str) -> str:
-    """A usable torch device name, or a one-line error."""
-    try:
-        device = torch.device(name)
-    except RuntimeError as e:
-        raise UserError(f"--device {name!r} is not a torch device ({e})") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise UserError(f"--device {name}: no CUDA GPU is visible to torch here")
-    return str(device)
-
-
 def export(run_dir: Path, out: Path, init: str | None = None) -> Path:
     """Write the trained stages (the rest from `init`) as the embedded bundle (fp16 safetensors)."""
     missing = [s for s in STAGES if not (run_dir / f"{s}.pt").is_file()]
@@ -160,10 +153,6 @@ def export(run_dir: Path, out: Path, init: str | None = None) -> Path:
 
 def card(run_dir: Path, folder: Path, eval_json: Path, notes: Path | None) -> Path:
     """Pictures and README.md for an exported bundle, from its training logs and eval table."""
-    import json
-
-    from .card import pictures, training_times, write_card
-    from .evaluate import markdown
     model = load_bundle(str(folder))
     pictures(model, folder)
     table = markdown(json.loads(eval_json.read_text()))
@@ -209,7 +198,7 @@ def main(argv: list[str]) -> None:
         print(card(run_dir, Path(args.out), Path(args.eval), Path(args.notes) if args.notes else None))
         return
     stages = STAGES if args.stage == "all" else (args.stage,)
-    device, budget = device_of(args.device), None
+    device, budget = resolve_device(args.device), None
     if args.minutes is not None:
         weights = [seg.minutes for stage in stages for seg in segments(stage, args.steps, args.world)]
         spent = Budget.spent(run_dir, stages)

@@ -1,7 +1,6 @@
-"""The procedural world and a smoke run of every trainer (the full training is a command, not a test)."""
+"""A smoke run of every trainer, the training command's recipe, budget and options, and the model card (the full
+training is a command, not a test)."""
 import json
-from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,71 +8,12 @@ import torch
 
 from engine import Settings, TextToImage, load_bundle, run
 from engine.errors import UserError
-from engine.training.evaluate import evaluate, markdown
 from engine.training.command import clip_workers, export, main as train_main, trained_model
-from engine.training.data import render_all, scene_set
+from engine.training.data import scene_set
+from engine.training.evaluate import evaluate
 from engine.training.stages import clip_batches
-from engine.training.world import (COLORS, POSITIONS, SHAPES, SIZES, Scene, Thing, caption, centred_scenes, render,
-                                   sample_scene, twin)
-
-
-def test_world_is_deterministic_and_varied():
-    a = [sample_scene(np.random.default_rng(5)) for _ in range(1)]
-    b = [sample_scene(np.random.default_rng(5)) for _ in range(1)]
-    assert a == b
-    scenes = [sample_scene(np.random.default_rng(i)) for i in range(400)]
-    things = [t for s in scenes for t in s.things]
-    assert {t.shape for t in things} == set(SHAPES) and {t.color for t in things} == set(COLORS)
-    assert {t.size for t in things} == set(SIZES) and {t.position for t in things} == set(POSITIONS)
-    assert {s.background for s in scenes} == {"solid", "gradient", "stripes", "dots"}
-    assert {len(s.things) for s in scenes} == {1, 2, 3}
-    assert np.array_equal(render(scenes[0], 32), render(scenes[0], 32))
-
-
-def test_required_caption_forms_occur():
-    scene = Scene((Thing("star", "red", "large", "left"),), "solid", ("blue", "white"))
-    forms = {caption(scene, np.random.default_rng(i)) for i in range(200)}
-    assert "a large red star on a blue background" in forms and "a red star on the left" in forms
-    two = Scene((Thing("heart", "orange", "small", "left"), Thing("ring", "cyan", "small", "right")), "solid",
-                ("black", "white"))
-    assert "an orange heart and a cyan ring" in {caption(two, np.random.default_rng(i)) for i in range(200)}
-
-
-def test_twins_change_one_attribute_and_keep_the_phrasing():
-    rng = np.random.default_rng(0)
-    changed = {"shape": 0, "color": 0, "size": 0, "binding": 0}
-    for _ in range(400):
-        scene = sample_scene(rng)
-        other = twin(scene, rng)
-        assert other != scene or len({t.color for t in scene.things}) < len(scene.things)  # a swap of equal colours
-        assert other.background == scene.background and other.colors == scene.colors
-        diffs = [(a, b) for a, b in zip(scene.things, other.things) if a != b]
-        if len(diffs) == 2:
-            (a, b), (c, d) = diffs
-            assert (b.color, d.color) == (c.color, a.color) and (a.shape, c.shape) == (b.shape, d.shape)
-            changed["binding"] += 1
-        elif diffs:
-            (a, b), = diffs
-            fields = [f for f in ("shape", "color", "size", "position") if getattr(a, f) != getattr(b, f)]
-            assert len(fields) == 1 and b.color not in scene.colors[:1]
-            changed[fields[0]] += 1
-    assert changed["shape"] > max(changed["color"], changed["size"], changed["binding"]) and min(changed.values()) > 0
-    one = Scene((Thing("star", "red", "large", "left"),), "solid", ("blue", "white"))
-    k = 7
-    assert caption(one, np.random.default_rng(k)).replace("star", "X") == caption(
-        Scene((Thing("heart", "red", "large", "left"),), "solid", ("blue", "white")),
-        np.random.default_rng(k)).replace("heart", "X")
-
-
-def test_render_is_antialiased_and_windows_agree():
-    scene = Scene((Thing("circle", "red", "large", "centre"),), "solid", ("blue", "white"))
-    image = render(scene, 64)
-    assert image.shape == (64, 64, 3) and image.dtype == np.uint8
-    assert len({tuple(p) for p in image.reshape(-1, 3)}) > 2  # edge pixels blend red and blue
-    assert tuple(image[32, 32]) == COLORS["red"] and tuple(image[1, 1]) == COLORS["blue"]
-    crop = render(scene, 16, (0.5, 0.5, 0.75, 0.75))  # the window equals the matching crop of the whole,
-    diff = np.abs(crop.astype(int) - render(scene, 64)[32:48, 32:48].astype(int))  # up to edge rasterisation
-    assert diff.mean() < 1.0 and diff.max() <= 16
+from engine.training.table import markdown
+from engine.training.world import centred_scenes
 
 
 def test_smoke_training_checkpoints_resumes_and_exports(tmp_path):
@@ -128,37 +68,6 @@ def test_smoke_training_checkpoints_resumes_and_exports(tmp_path):
     assert "| variations moved or resized (pairs), all 3 sources |" in markdown(table)
 
 
-def test_probe_reads_slots_and_is_cached(tmp_path):
-    from engine.training.probe import read, renders, targets, train_probe
-    from engine.training.data import to_unit
-    probe = train_probe(2, 0, batch_size=4, scenes=8, cache=tmp_path)
-    again = train_probe(2, 0, batch_size=4, scenes=8, cache=tmp_path)
-    assert all(torch.equal(a, b) for a, b in zip(probe.state_dict().values(), again.state_dict().values()))
-    scene = Scene((Thing("star", "red", "small", "left"), Thing("ring", "blue", "medium", "top")), "solid",
-                  ("white", "black"))
-    y = targets([scene])
-    assert y["slot_shape"][0].tolist().count(8) == 7 and y["slot_color"][0].tolist().count(-100) == 7
-    seen = read(probe, to_unit(renders([scene])), objects=2)
-    assert len(seen[0]["pairs"]) <= 2 and seen[0]["bg_kind"] in ("solid", "gradient", "stripes", "dots")
-
-
-def test_a_jitter_probe_is_its_own_cache_and_is_checked_on_jittered_renders(tmp_path):
-    from engine.training.probe import held_out_accuracy, train_probe
-    plain = train_probe(2, 0, batch_size=4, scenes=8, cache=tmp_path)
-    loose = train_probe(2, 0, batch_size=4, scenes=8, cache=tmp_path, jitter=True)
-    assert {p.name for p in tmp_path.iterdir()} == {"probe-0-2-4-8.pt", "probe-0-2-4-8-j5-12-10-20.pt"}
-    assert not all(torch.equal(a, b) for a, b in zip(plain.state_dict().values(), loose.state_dict().values()))
-    assert set(held_out_accuracy(loose, 0, 10, jitter=True)) == set(held_out_accuracy(loose, 0, 10))
-
-
-def test_a_probe_trained_off_the_cpu_is_cached_under_its_device():
-    from engine.training.probe import probe_file
-    names = [probe_file(Path("c"), 8000, 0, 64, 48000, j, d).name for j, d in
-             ((False, "cpu"), (True, "cuda:1"), (False, "mps"))]
-    assert names == ["probe-0-8000-64-48000.pt", "probe-0-8000-64-48000-j5-12-10-20-cuda.pt",
-                     "probe-0-8000-64-48000-mps.pt"]
-
-
 def test_recipe_segments_resume_with_a_warm_restart(tmp_path, monkeypatch):
     from engine.training import command
     # cosine to 2, then a fresh cosine to 4 from there
@@ -166,15 +75,6 @@ def test_recipe_segments_resume_with_a_warm_restart(tmp_path, monkeypatch):
     train_main(["prior", "--scenes", "16", "--run", str(tmp_path)])
     logged = [json.loads(line)["step"] for line in (tmp_path / "prior.log.jsonl").read_text().splitlines()]
     assert logged == [2, 4] and torch.load(tmp_path / "prior.pt", weights_only=True)["step"] == 4
-
-
-def test_centred_world_is_every_single_centred_object_on_a_plain_background():
-    scenes = centred_scenes()
-    assert len(scenes) == len(set(scenes)) == len(SHAPES) * len(COLORS) * (len(COLORS) - 1) * 2
-    things = [s.things[0] for s in scenes]
-    assert {len(s.things) for s in scenes} == {1} and {s.background for s in scenes} == {"solid"}
-    assert {t.position for t in things} == {"centre"} and {t.size for t in things} == {"medium", "large"}
-    assert all(s.things[0].color != s.colors[0] for s in scenes)
 
 
 def test_decoder_curriculum_draws_centred_objects_at_32_px_then_the_world_at_64(tmp_path, monkeypatch):
@@ -257,52 +157,6 @@ def test_minutes_without_steps_fit_every_recipe_segment_to_its_share(tmp_path, m
     assert given == [(2, 10.0), (4, 30.0)]  # 60 s less the 20 logged, shared 1 : 3
 
 
-def test_mixed_world_draws_a_quarter_centred_objects(tmp_path):
-    data = scene_set(40, 8, 0, cache=tmp_path, world="mixed")
-    assert len(data.scenes) == data.pixels.shape[0] == 40 + len(centred_scenes())
-    assert data.scenes[40:] == centred_scenes() and (tmp_path / "centred-8.npy").is_file()
-    drawn = data.draw(4000, torch.Generator().manual_seed(0))
-    assert 0.22 < (drawn >= 40).float().mean() < 0.28
-
-
-
-def test_a_favoured_shape_is_drawn_twice_as_often_in_any_world(tmp_path):
-    data = scene_set(40, 8, 0, cache=tmp_path, world="mixed", favour="heart")
-    hearts = torch.tensor([any(t.shape == "heart" for t in s.things) for s in data.scenes])
-    base = scene_set(40, 8, 0, cache=tmp_path, world="mixed").weights
-    ratio = data.weights / base
-    assert torch.allclose(ratio[hearts] / ratio[~hearts].mean(), torch.tensor(2.0)) and 0.999 < data.weights.sum() < 1.001
-
-
-def test_jitter_moves_turns_and_resizes_what_captions_do_not_name(tmp_path):
-    from engine.training.world import JITTER
-    named = [sample_scene(np.random.default_rng(i)) for i in range(200)]
-    loose = [sample_scene(np.random.default_rng(i), jitter=True) for i in range(200)]
-    plain = lambda s: replace(s, phase=0.0, things=tuple(Thing(t.shape, t.color, t.size, t.position) for t in s.things))
-    assert [plain(s) for s in loose] == named  # the same named scenes: jitter is drawn after them
-    things = [t for s in loose for t in s.things]
-    assert max(abs(t.dx) for t in things) <= JITTER["offset"] and max(abs(t.angle) for t in things) <= JITTER["angle"]
-    assert all(abs(t.scale - 1) <= JITTER["scale"] for t in things) and len({round(t.angle, 3) for t in things}) > 100
-    stripes = [s.phase for s in loose if s.background == "stripes"]  # half a period would swap the two colours
-    assert stripes and max(abs(p) for p in stripes) <= JITTER["stripes"] < 0.25
-    assert all(np.array_equal(render(plain(s), 16), render(n, 16)) for s, n in zip(loose[:20], named[:20]))
-    differ = [np.abs(render(s, 32).astype(int) - render(n, 32)).mean() > 0.5 for s, n in zip(loose[:20], named[:20])]
-    assert sum(differ) >= 18
-    data = scene_set(30, 8, 0, cache=tmp_path, jitter=True)
-    rng = np.random.default_rng(0)
-    assert data.scenes == [sample_scene(rng, jitter=True) for _ in range(30)]
-    assert (tmp_path / "scenes-0-30-j5-12-10-20-8.npy").is_file()
-
-
-def test_jitter_combines_with_the_mixed_world_and_keeps_each_centred_scene(tmp_path):
-    from engine.training.world import centred_scenes
-    mixed = scene_set(20, 8, 3, cache=tmp_path, world="mixed", jitter=True)
-    centred = mixed.scenes[20:]
-    plain = lambda s: replace(s, phase=0.0, things=tuple(Thing(t.shape, t.color, t.size, t.position) for t in s.things))
-    assert [plain(s) for s in centred] == centred_scenes() and centred == centred_scenes(3)
-    assert len({s.things[0].dx for s in centred}) == 1440 and mixed.weights[20:].sum() > 0.24
-    assert {p.name for p in tmp_path.iterdir()} == {"scenes-3-20-j5-12-10-20-8.npy", "centred-3-j5-12-10-20-8.npy"}
-
 def test_weight_average_moves_each_float_tensor_by_one_minus_decay_and_copies_counters():
     from engine.training.loop import EMA
     net = torch.nn.BatchNorm1d(3)  # float weights and running stats, an integer batch counter
@@ -316,23 +170,6 @@ def test_weight_average_moves_each_float_tensor_by_one_minus_decay_and_copies_co
     assert int(average.shadow["net"]["num_batches_tracked"]) == 7
 
 
-def test_moved_or_resized_reads_the_object_not_the_noise():
-    from engine.training.evaluate import moved_or_resized, object_geometry
-
-    def pixels(size: str, place: str) -> torch.Tensor:
-        px = render(Scene((Thing("heart", "red", size, place),), "solid", ("blue", "white")), 256)
-        return torch.from_numpy(np.array(px)).permute(2, 0, 1)[None].float() / 127.5 - 1  # (1, 3, 256, 256)
-
-    centre, left, large, again = object_geometry(torch.cat([
-        pixels("medium", "centre"), pixels("medium", "left"), pixels("large", "centre"), pixels("medium", "centre")]))
-    assert abs(centre[1] - 32) < 3 and abs(centre[2] - 32) < 3 and centre[0] > 50
-    assert moved_or_resized(centre, left) and left[2] < centre[2]  # moved left
-    assert moved_or_resized(centre, large) and large[0] > 1.25 * centre[0]  # resized in place
-    assert not moved_or_resized(centre, again)
-    noisy = pixels("medium", "centre") + 0.03 * torch.randn(1, 3, 256, 256, generator=torch.Generator().manual_seed(0))
-    assert not moved_or_resized(centre, object_geometry(noisy)[0])  # edge and texture noise is no move
-
-
 def test_the_whole_recipe_fits_a_budget_and_every_segment_records_its_fitted_length(tmp_path):
     from engine.training import command
     run_dir = tmp_path / "fit"
@@ -342,14 +179,6 @@ def test_the_whole_recipe_fits_a_budget_and_every_segment_records_its_fitted_len
         asked, fitted = saved["budgeted"]
         assert asked == segments[-1].until and saved["step"] == fitted  # the last segment ran, fitted anew
         assert fitted < segments[0].until  # far fewer steps than the recipe's: the budget stopped each one
-
-
-def test_a_worker_pool_renders_the_same_bytes_in_order():
-    rng = np.random.default_rng(4)
-    scenes = [sample_scene(rng, jitter=True) for _ in range(40)]
-    alone = render_all(scenes, 32, workers=1)
-    pooled = render_all(scenes * 60, 32, workers=2)  # 2,400 scenes: over POOL_FROM, so a pool renders them
-    assert len(pooled) == 2400 and all(np.array_equal(a, b) for a, b in zip(alone * 60, pooled))
 
 
 def test_clip_batches_pair_scenes_with_twins_in_this_process_or_in_workers(tmp_path):
@@ -369,13 +198,6 @@ def test_clip_batches_pair_scenes_with_twins_in_this_process_or_in_workers(tmp_p
 def test_clip_trains_from_worker_batches(tmp_path):
     train_main(["clip", "--steps", "2", "--scenes", "16", "--batch", "4", "--workers", "2", "--run", str(tmp_path)])
     assert torch.load(tmp_path / "clip.pt", weights_only=True)["step"] == 2
-
-
-def test_the_probe_gate_names_each_attribute_and_renders_that_missed_it():
-    from engine.training.evaluate import probe_gate
-    assert probe_gate({"": {"shape": 1.0, "pairs": 0.98}}) == "passed"
-    got = probe_gate({"": {"shape": 1.0, "pairs": 0.976}, " (jittered)": {"shape": 0.99, "pairs": 0.944}})
-    assert got.startswith("FAILED on pairs, pairs (jittered):")
 
 
 def test_model_card_names_the_free_layout_settings_and_logged_times(tiny_bundle, tiny_model, tmp_path):
