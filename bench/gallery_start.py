@@ -30,7 +30,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 import studio.panels.gallery as gallery  # noqa: E402
 from engine import Settings  # noqa: E402
 from engine.library import Library  # noqa: E402
-from engine.metadata import ENGINE_VERSION  # noqa: E402
+from engine.record import ENGINE_VERSION  # noqa: E402
 from engine.training.world import caption, render, sample_scene  # noqa: E402
 from studio.app import create_main_window  # noqa: E402
 

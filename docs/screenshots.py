@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from engine import StageKind  # noqa: E402
 from engine.training.world import Scene, Thing, render  # noqa: E402
 from studio.app import create_main_window  # noqa: E402
 
@@ -67,11 +68,12 @@ def main() -> None:
         results += 1
         wait(app, lambda: w.gallery.count() == results, 120, f"“{prompt}”")
     generate(*DURING)
-    wait(app, lambda: w.status.text().startswith("decoder") and w.progress_bar.value() >= 15, 120, "the decoder")
+    wait(app, lambda: w.jobs.running is not None and w.jobs.running.stage is not None
+         and w.jobs.running.stage.kind is StageKind.DECODER and w.jobs.running.step >= 15, 120, "the decoder")
     w.grab().save(str(Path(args.out) / "studio-during.png"))
     print("studio-during.png", file=sys.stderr)
     results += 1
-    wait(app, lambda: w.gallery.count() == results and not w.state.busy, 120, "the fifth image")
+    wait(app, lambda: w.gallery.count() == results and not w.jobs.busy, 120, "the fifth image")
 
     source = tmp / "pink-heart.png"
     Image.fromarray(render(SOURCE, 256)).save(source)
@@ -91,7 +93,7 @@ def main() -> None:
     wait(app, lambda: w.explorer.strip is not None and len(w.explorer.strip.done) == w.explorer.strip.count, 300,
          "the strip")
     w.explore.slider.setValue(w.explore.slider.maximum() * 3 // 8)
-    wait(app, lambda: not w.state.busy, 60, "the queue")
+    wait(app, lambda: not w.jobs.busy, 60, "the queue")
     for _ in range(20):
         app.processEvents()
     w.grab().save(str(Path(args.out) / "studio-after.png"))

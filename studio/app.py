@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QApplication
 
 from engine.cpu import default_dtype
 
+from .jobs import JobModel
 from .main_window import MainWindow
-from .state import StudioState
+from .state import ModelStatus, StudioState
 from .theme import app_icon, apply_dark_theme
 from .worker import start_worker
 
@@ -68,8 +69,8 @@ def keep_long_lived_objects_out_of_collections(window) -> None:
     gc.freeze()
     loaded = []
 
-    def on_model(status: str, _message: str) -> None:
-        if status != "ready":
+    def on_model(status: ModelStatus, _message: str) -> None:
+        if status is not ModelStatus.READY:
             return
         if loaded:
             gc.collect()  # once per model switch, while the busy bar shows: whatever of the old model had cycles
@@ -95,7 +96,7 @@ def create_main_window(model: str = "default", device: str = "auto", library: Pa
     store = settings if settings is not None else QSettings("unCLIP Studio", "unCLIP Studio")
     device, dtype = engine_choice(device, store)
     worker, thread = start_worker(library or library_dir(), device, dtype)
-    window = MainWindow(worker, StudioState(), model, store)
+    window = MainWindow(worker, StudioState(), JobModel(), model, store)
     collect_garbage_on_the_gui_thread(window)
     window.engine_thread = thread
 

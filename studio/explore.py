@@ -1,23 +1,29 @@
 """Exploration in the studio: a strip of frames between two sources, rendered coarse to fine on the engine
-thread and scrubbed with `interpolationSlider`; frames are cached in memory and on disk per strip key."""
+thread and scrubbed with `interpolationSlider`; frames are kept by the job model and cached on disk per strip key.
+The explorer gets what it needs injected (its panel, the job model, the queue, the state) and reaches into no
+other panel: what it shows and says goes out through `shown` and `said`."""
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog
 
-from engine import UserError
+from engine import Settings, UserError
+from engine.explore import frame_order, nearest_done
 from engine.sources import load_image
 
-from engine.explore import frame_order, nearest_done
-
-from .worker import Frames
+from .jobs import JobModel, JobQueue
+from .messages import END, Frames, Kind
+from .panels.explore import ExplorePanel
+from .panels.mixpad import corner_weights
+from .state import StudioState
 
 BATCH = 2  # frames per engine job: small, so the strip fills in while the artist scrubs
 
@@ -28,21 +34,28 @@ def strip_key(a: str, b: str, seed: int, settings, frames: int, noise: str, mode
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-class FrameStrip(QObject):
-    """The frames of one strip: which are rendered, which are queued, and the one nearest a position."""
+class FrameStrip:
+    """One strip: its key, frame count and disk cache; its rendered frames and queued jobs live in the job model."""
 
-    frame_added = Signal(int)  # index
-
-    def __init__(self, key: str, frames: int, cache: Path) -> None:
-        super().__init__()
-        self.key, self.count, self.folder = key, frames, cache / key
-        self.done: dict[int, np.ndarray] = {}
-        self.jobs: dict[int, list[int]] = {}  # engine job id → frame indices it renders
+    def __init__(self, key: str, frames: int, seed: int, cache: Path, jobs: JobModel) -> None:
+        self.key, self.count, self.seed, self.folder, self.model = key, frames, seed, cache / key, jobs
+        cached = {}
         for index in range(frames):  # frames rendered in an earlier session come back from disk
             path = self.folder / f"{index:03d}.png"
             if path.is_file():
                 with Image.open(path) as im:
-                    self.done[index] = np.asarray(im.convert("RGB"))
+                    cached[index] = np.asarray(im.convert("RGB"))
+        jobs.open_strip(key, cached)
+
+    @property
+    def done(self) -> dict[int, np.ndarray]:
+        """Rendered frames by index."""
+        return self.model.frames(self.key)
+
+    @property
+    def jobs(self) -> dict[int, tuple[int, ...]]:
+        """Jobs still to render frames of this strip: job id → frame indices."""
+        return self.model.pending(self.key)
 
     def missing(self) -> list[int]:
         """Frames not rendered and not queued, coarse to fine."""
@@ -53,10 +66,6 @@ class FrameStrip(QObject):
         """The batches still to render, coarse to fine."""
         todo = self.missing()
         return [todo[i: i + BATCH] for i in range(0, len(todo), BATCH)]
-
-    def add(self, index: int, pixels: np.ndarray) -> None:
-        self.done[index] = pixels
-        self.frame_added.emit(index)
 
     def nearest(self, position: float) -> int | None:
         return nearest_done(position, self.count, self.done)
@@ -87,22 +96,30 @@ def mixed_strip(model, sources: list, weights: list[float], seed: int, settings,
 
 
 class Explorer(QObject):
-    """The studio's exploration controller: sources A and B, the current strip, scrubbing and export."""
+    """The studio's exploration controller: sources A and B (C and D on the mixing pad), the current strip,
+    scrubbing and export."""
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.w = window
-        self.sources: dict[str, tuple[str, object]] = {}  # "a" | "b" → (spec, engine Source)
+    shown = Signal(object, str)  # (H, W, 3) uint8, caption: for the canvas
+    said = Signal(str)  # one line for the status
+
+    def __init__(self, panel: ExplorePanel, jobs: JobModel, queue: JobQueue, state: StudioState, cache: Path,
+                 sampling: Callable[[], tuple[int, Settings]], prompt: Callable[[], str],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.panel, self.jobs, self.queue, self.state, self.cache = panel, jobs, queue, state, cache
+        self.sampling, self.prompt = sampling, prompt  # the seed and settings, and the prompt, as set now
+        self.sources: dict[str, tuple[str, object]] = {}  # "a" … "d" → (spec, engine Source)
         self.strip: FrameStrip | None = None
-        window.worker.frame_ready.connect(self._on_frame)
-        window.explore.source_from_prompt.connect(self.source_from_prompt)
-        window.explore.source_dropped.connect(self.set_source)
-        window.explore.render_requested.connect(self.render_strip)
-        window.explore.position_changed.connect(self.scrub)
-        window.explore.export_requested.connect(self.export_strip)
-        window.explore.pad.moved.connect(lambda x, y: self.mix(x, y, final=False))
-        window.explore.pad.released.connect(lambda x, y: self.mix(x, y, final=True))
-        self.mix_key, self.mix_job = "", None
+        self.mix_key, self.mix_job, self.mix_seed = "", None, 0
+        jobs.changed.connect(self._on_message)
+        jobs.frame_added.connect(self._on_frame)
+        panel.source_from_prompt.connect(self.source_from_prompt)
+        panel.source_dropped.connect(self.set_source)
+        panel.render_requested.connect(self.render_strip)
+        panel.position_changed.connect(self.scrub)
+        panel.export_requested.connect(self.export_strip)
+        panel.pad.moved.connect(lambda x, y: self.mix(x, y, final=False))
+        panel.pad.released.connect(lambda x, y: self.mix(x, y, final=True))
 
     def set_source(self, key: str, spec: str) -> None:
         """Source A or B of the strip: an image path or 'text:PROMPT'."""
@@ -110,59 +127,57 @@ class Explorer(QObject):
         try:
             source = Source.parse(spec, load_image)
         except UserError as err:
-            return self.w._say(f"⚠ {err}")
+            return self.said.emit(f"⚠ {err}")
         self.sources[key] = (spec, source)
-        self.w.explore.set_source(key, Path(spec).name if source.image is not None else spec)
-        self.w.explore.pad.set_present(set(self.sources))
+        self.panel.set_source(key, Path(spec).name if source.image is not None else spec)
+        self.panel.pad.set_present(set(self.sources))
 
     def mix(self, x: float, y: float, final: bool) -> None:
         """Render the corners' sources mixed by the pad point's weights, with fixed noise (one job at a time
         while dragging; the release always renders)."""
-        from studio.panels.mixpad import corner_weights
         weights = corner_weights(x, y, set(self.sources))
-        if len(weights) < 2 or self.w.worker.model is None:
-            return self.w._say("⚠ The mixing pad needs at least two sources (right-click results: Use as A/B/C/D).")
+        if len(weights) < 2 or self.state.model is None:
+            return self.said.emit("⚠ The mixing pad needs at least two sources (right-click results: Use as A/B/C/D).")
         if not final and self.mix_job is not None:
             return None  # still rendering the last position: skip, the release will catch up
         if self.mix_job is not None:
-            self.w.worker.remove(self.mix_job)
+            self.queue.remove(self.mix_job)
         keys = sorted(weights)
         specs = [self.sources[k][0] for k in keys]
         sources = [self.sources[k][1] for k in keys]
         w = [round(weights[k], 3) for k in keys]
-        seed, settings = self.w.settings.seed.value(), self.w.settings.settings()
-        self.mix_key = strip_key(",".join(specs), json.dumps(w), seed, settings, 1, "mix",
-                                 self.w.worker.model.fingerprint)
+        seed, settings = self.sampling()
+        self.mix_key = strip_key(",".join(specs), json.dumps(w), seed, settings, 1, "mix", self.state.model.fingerprint)
+        self.mix_seed = seed
         label = "mix " + ", ".join(f"{k.upper()} {v:.2f}" for k, v in zip(keys, w))
-        job = Frames(self.mix_key, lambda model: mixed_strip(model, sources, w, seed, settings, label), [0],
-                     self.w.worker.library.folder / ".frames")
-        self.mix_job = self.w.worker.submit(job, label, front=True)
+        job = Frames(self.mix_key, lambda model: mixed_strip(model, sources, w, seed, settings, label), [0], self.cache)
+        self.mix_job = self.queue.submit(job, label, front=True)
 
     def source_from_prompt(self, key: str) -> None:
-        if not self.w.prompt.prompt.strip():
-            return self.w._say("⚠ Type a prompt first: it becomes the source.")
-        self.set_source(key, "text:" + self.w.prompt.prompt.strip())
+        prompt = self.prompt().strip()
+        if not prompt:
+            return self.said.emit("⚠ Type a prompt first: it becomes the source.")
+        self.set_source(key, "text:" + prompt)
 
     def render_strip(self) -> None:
         """Plan the strip A → B (or A toward text B) and queue its missing frames, coarse to fine; frames
         cached before show at once."""
-        if not {"a", "b"} <= set(self.sources) or self.w.worker.model is None:
-            return self.w._say("⚠ Set sources A and B first (a prompt, or right-click a result).")
+        if not {"a", "b"} <= set(self.sources) or self.state.model is None:
+            return self.said.emit("⚠ Set sources A and B first (a prompt, or right-click a result).")
         (spec_a, a), (spec_b, b) = self.sources["a"], self.sources["b"]
-        n, mode = self.w.explore.frames.value(), self.w.explore.noise.currentText()
+        n, mode = self.panel.frames.value(), self.panel.noise.currentText()
         if mode == "text diff" and (a.image is None or b.image is not None):
-            return self.w._say("⚠ A text diff moves image A toward text B: set an image as A and a prompt as B.")
-        seed, settings = self.w.settings.seed.value(), self.w.settings.settings()
-        key = strip_key(spec_a, spec_b, seed, settings, n, mode, self.w.worker.model.fingerprint)
+            return self.said.emit("⚠ A text diff moves image A toward text B: set an image as A and a prompt as B.")
+        seed, settings = self.sampling()
+        key = strip_key(spec_a, spec_b, seed, settings, n, mode, self.state.model.fingerprint)
         if self.strip is None or self.strip.key != key:
             self._drop_strip()
-            self.strip = FrameStrip(key, n, self.w.worker.library.folder / ".frames")
+            self.strip = FrameStrip(key, n, seed, self.cache, self.jobs)
         make = strip_maker(a, b, n, seed, settings, mode)
         for chunk in self.strip.plan():
-            job = self.w.worker.submit(Frames(key, make, chunk, self.strip.folder.parent), f"frames {chunk} of {n}")
-            self.strip.jobs[job] = chunk
-        self.w.explore.set_fill(len(self.strip.done), n)
-        self.scrub(self.w.explore.position)
+            self.queue.submit(Frames(key, make, chunk, self.cache), f"frames {chunk} of {n}")
+        self.panel.set_fill(len(self.strip.done), n)
+        self.scrub(self.panel.position)
 
     def scrub(self, position: float) -> None:
         """Show the rendered frame nearest the slider at once; pull the wanted frame's job to the front."""
@@ -170,51 +185,47 @@ class Explorer(QObject):
             return
         index = self.strip.nearest(position)
         if index is not None:
-            self.w.canvas.show_pixels(self.strip.done[index], f"frame {index + 1}/{self.strip.count} · seed "
-                                    f"{self.w.settings.seed.value()}")
+            self.shown.emit(self.strip.done[index], f"frame {index + 1}/{self.strip.count} · seed {self.strip.seed}")
         job = self.strip.job_for(position)
         if job is not None:
-            self.w.worker.move_to_front(job)
+            self.queue.move_to_front(job)
 
     def export_strip(self) -> None:
         if self.strip is None or len(self.strip.done) < self.strip.count:
-            return self.w._say("⚠ Render the whole strip before exporting it.")
-        target, _ = QFileDialog.getSaveFileName(self.w, "Export strip", "strip.gif",
+            return self.said.emit("⚠ Render the whole strip before exporting it.")
+        target, _ = QFileDialog.getSaveFileName(self.panel, "Export strip", "strip.gif",
                                                 "GIF (*.gif);;WebP (*.webp);;MP4 (*.mp4);;Contact sheet (*.png)")
         if target:
             self.export_frames(target)
 
     def export_frames(self, target: str) -> None:
         from engine.animation import export
-        from engine.metadata import read_png_metadata as read
+        from engine.record import read_png
         folder = self.strip.folder
-        metas = [read(folder / f"{i:03d}.png") if (folder / f"{i:03d}.png").is_file() else {}
+        metas = [read_png(folder / f"{i:03d}.png") if (folder / f"{i:03d}.png").is_file() else {}
                  for i in range(self.strip.count)]
         try:
             paths = export([self.strip.done[i] for i in range(self.strip.count)], metas, target)
         except (UserError, OSError) as err:
-            return self.w._say(f"⚠ {err}")
-        self.w._say(f"Exported {paths[0]}")
+            return self.said.emit(f"⚠ {err}")
+        self.said.emit(f"Exported {paths[0]}")
 
     def _drop_strip(self) -> None:
         if self.strip is not None:
             for job in list(self.strip.jobs):
-                self.w.worker.remove(job)
+                self.queue.remove(job)
+            self.jobs.close_strip(self.strip.key)
         self.strip = None
 
-    def job_done(self, job_id: int) -> None:
-        if job_id == self.mix_job:
+    def _on_message(self, job, message) -> None:
+        if message.kind in END and job is not None and job.id == self.mix_job:
             self.mix_job = None
-        if self.strip is not None:
-            self.strip.jobs.pop(job_id, None)
+        elif message.kind is Kind.FRAME and message.payload.strip == self.mix_key:
+            self.shown.emit(message.payload.pixels, f"mix · seed {self.mix_seed}")
 
-    def _on_frame(self, key: str, index: int, pixels) -> None:
-        if key == self.mix_key:
-            return self.w.canvas.show_pixels(pixels, f"mix · seed {self.w.settings.seed.value()}")
+    def _on_frame(self, key: str, index: int) -> None:
         if self.strip is None or key != self.strip.key:
             return
-        self.strip.add(index, pixels)
-        self.w.explore.set_fill(len(self.strip.done), self.strip.count)
-        if self.strip.nearest(self.w.explore.position) == index:
-            self.scrub(self.w.explore.position)
-
+        self.panel.set_fill(len(self.strip.done), self.strip.count)
+        if self.strip.nearest(self.panel.position) == index:
+            self.scrub(self.panel.position)

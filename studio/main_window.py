@@ -1,9 +1,8 @@
-"""The main window: panels wired to the view-model and to the one engine worker."""
+"""The main window: panels wired to the view-models (the state and the job model) and to the one engine worker."""
 from __future__ import annotations
 
 import gc
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +12,13 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar,
                                QSplitter, QVBoxLayout, QWidget)
 
-from engine import Failed, Finished, ImageVariation, StageStarted, StepDone, TextToImage, UserError
+from engine import ImageVariation, TextToImage, UserError
 from engine.hub import cached_unclip_repos
-from engine.metadata import read_png_metadata, save_png
+from engine.record import read_png
 from engine.sources import load_image_with_notes
 
 from .explore import Explorer
+from .jobs import JobModel
 from .menus import build_menus
 from .panels.canvas import Canvas
 from .panels.explore import ExplorePanel
@@ -27,12 +27,13 @@ from .panels.prompt import PromptPanel, saved_history
 from .panels.queue import QueueView
 from .panels.settings import SettingsPanel
 from .panels.sources import SourceDropZone
-from .state import Result, StudioState
-from .status import StudioStatusBar, stage_label
+from .progress import JobProgress
+from .results import Results
+from .state import ModelStatus, Result, StudioState
+from .status import StudioStatusBar
 from .theme import app_icon
 from .worker import EngineWorker
 
-PREVIEW_INTERVAL = 0.05  # s between canvas previews: cheap to draw, never a brake on sampling
 OPEN_FOLDER = "Open model folder…"
 
 
@@ -43,22 +44,19 @@ class MainWindow(QMainWindow):
 
     load_requested = Signal(str, str, str)  # model spec, device, dtype name
 
-    def __init__(self, worker: EngineWorker, state: StudioState, model: str, settings: QSettings) -> None:
+    def __init__(self, worker: EngineWorker, state: StudioState, jobs: JobModel, model: str,
+                 settings: QSettings) -> None:
         super().__init__()
-        self.worker, self.state, self.store = worker, state, settings
+        self.worker, self.state, self.jobs, self.store = worker, state, jobs, settings
         self.setWindowTitle("unCLIP Studio")
         self.setWindowIcon(app_icon())
         self.resize(1180, 800)
-        self._last_preview = 0.0
-        self._job_label = self._stage = ""  # the running job's label; its current stage as shown
-        self._current_model = self._loading = ""
-        self._deleted: list[Result] = []  # undo stack of deletions
         self.ask_restore = self._ask_restore  # replaceable in tests: path → 'restore' | 'vary' | 'cancel'
         self._build()
-        build_menus(self)
         self._wire()
+        build_menus(self)
         self._restore_layout()
-        self.load_library()
+        self.results.load()
         self.load_model(model)
 
     # --- construction ---------------------------------------------------------------------------
@@ -102,20 +100,27 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status_bar)
 
     def _wire(self) -> None:
-        w, s = self.worker, self.state
+        w, s, jobs = self.worker, self.state, self.jobs
         self.load_requested.connect(w.load)
-        w.model_loaded.connect(s.set_model)
-        w.event.connect(self._on_event)
-        w.image_saved.connect(self._on_image)
-        w.job_started.connect(self._on_started)
-        w.job_done.connect(self._on_done)
-        w.queue_changed.connect(self.queue_view.show_jobs)
+        w.message.connect(s.receive)  # the model's news
+        w.message.connect(jobs.receive)  # the jobs' news: queued from the engine thread, direct from this one
+        self.results = Results(w.library, s, self.canvas, self)
+        self.progress = JobProgress(jobs, s, self.canvas, self.progress_bar, self.status_bar, self.settings.note_time,
+                                    self)
+        self.explorer = Explorer(self.explore, jobs, w, s, w.library.folder / ".frames",
+                                 lambda: (self.settings.seed.value(), self.settings.settings()),
+                                 lambda: self.prompt.prompt, self)
+        for source in (self.results, self.progress, self.explorer):
+            source.said.connect(self._say)
+        self.progress.result_made.connect(self.results.show)
+        self.explorer.shown.connect(self.canvas.show_pixels)
+        self.queue_view.bind(jobs)
         s.model_changed.connect(self._on_model)
-        s.busy_changed.connect(self.prompt.cancel_button.setEnabled)
+        jobs.busy_changed.connect(self.prompt.cancel_button.setEnabled)
         s.result_added.connect(self.gallery.add)
         s.result_removed.connect(self.gallery.remove)
         s.result_changed.connect(self.gallery.refresh)
-        self.gallery.result_selected.connect(self._show_result)
+        self.gallery.result_selected.connect(self.results.show)
         self.gallery.action.connect(self.act)
         # the worker's thread is busy sampling: queue edits are direct, thread-safe calls, never queued slots
         self.queue_view.remove_requested.connect(lambda job_id: w.remove(job_id))
@@ -125,7 +130,6 @@ class MainWindow(QMainWindow):
         self.sources.image_dropped.connect(self.drop)
         self.sources.image_pasted.connect(lambda pixels: self.vary_image(Image.fromarray(pixels), "pasted image"))
         self.model_combo.activated.connect(self._on_model_combo)
-        self.explorer = Explorer(self)
 
     # --- persistence ----------------------------------------------------------------------------
     def _restore_layout(self) -> None:
@@ -149,31 +153,24 @@ class MainWindow(QMainWindow):
             self.store.setValue(f"settings/{key}", value)
         self.store.sync()
 
-    def load_library(self) -> None:
-        """Show every image already in the library (oldest first)."""
-        for entry in self.worker.library.entries():
-            self.state.add_result(Result(None, str(self.worker.library.folder / entry.name), entry.metadata,
-                                         entry.favourite))
-        if self.worker.library.rebuilt:
-            self._say("The library index was damaged and has been rebuilt from the images.")
-
     # --- actions --------------------------------------------------------------------------------
     def load_model(self, spec: str, device: str = "", dtype: str = "") -> None:
         """Load a bundle in the background; the current one stays usable meanwhile."""
         if self.model_combo.findText(spec) < 0:
             self.model_combo.insertItem(self.model_combo.count() - 1, spec)
         self.model_combo.setCurrentText(spec)
-        self._loading = spec
-        self.state.set_model("loading", f"Loading {spec}…")
+        self.state.start_loading(spec)
         self.progress_bar.setRange(0, 0)  # busy until the worker answers
         self.load_requested.emit(spec, device, dtype)
 
     def set_engine(self, device: str = "", dtype: str = "") -> None:
         """Reload the current model on another device or in another precision."""
-        spec = self._current_model or self._loading
-        self.store.setValue("engine/device", device or self.worker.device)
-        self.store.setValue("engine/dtype", dtype or str(self.worker.dtype).removeprefix("torch."))
-        self.load_model(spec, device, dtype)
+        model = self.state.model
+        if device or model is not None:
+            self.store.setValue("engine/device", device or model.device)
+        if dtype or model is not None:
+            self.store.setValue("engine/dtype", dtype or model.dtype)
+        self.load_model(self.state.model_spec or self.state.loading, device, dtype)
 
     def generate(self) -> None:
         """Queue a text → image job from the prompt and settings."""
@@ -188,7 +185,7 @@ class MainWindow(QMainWindow):
     def drop(self, path: str) -> None:
         """A dropped or opened file: a studio PNG may restore its settings, anything else is varied."""
         try:
-            meta = read_png_metadata(path) if path.lower().endswith(".png") else None
+            meta = read_png(path) if path.lower().endswith(".png") else None
         except UserError:
             meta = None
         if meta is not None and "settings" in meta:
@@ -225,9 +222,12 @@ class MainWindow(QMainWindow):
 
     def restore(self, meta: dict) -> None:
         """Put a saved image's prompt and settings back into the controls."""
+        try:
+            self.settings.apply(meta)
+        except UserError as err:
+            return self._say(f"⚠ {err}")
         if meta.get("kind") == "text2image":
             self.prompt.edit.setPlainText(str(meta.get("prompt", "")))
-        self.settings.apply(meta)
         self._say(f"Settings restored (seed {meta.get('seed')}).")
 
     def cancel(self) -> None:
@@ -244,12 +244,11 @@ class MainWindow(QMainWindow):
             else:
                 self.vary_image(Image.fromarray(result.image()), result.name)
         elif key == "compare":
-            self.compare(result)
+            self.results.compare(result)
         elif key == "restore":
             self.restore(result.metadata)
         elif key == "favourite":
-            self.worker.library.set_favourite(result.name, not result.favourite)
-            self.state.set_favourite(result, not result.favourite)
+            self.results.favourite(result)
         elif key == "copy_seed":
             QGuiApplication.clipboard().setText(str(result.seed))
             self._say(f"Copied seed {result.seed}.")
@@ -261,61 +260,11 @@ class MainWindow(QMainWindow):
         elif key == "export":
             target, _ = QFileDialog.getSaveFileName(self, "Export image", result.name, "PNG image (*.png)")
             if target:
-                self.export(result, target)
+                self.results.export(result, target)
         elif key == "delete":
-            self.delete(result)
+            self.results.delete(result)
         elif key in ("use_a", "use_b", "use_c", "use_d"):
             self.explorer.set_source(key[-1], result.path)
-
-    def compare(self, result: Result | None) -> None:
-        """Pin a result beside whatever the canvas shows next (select others to compare them); None unpins."""
-        if result is None:
-            self.canvas.compare_with(None)
-            return self._say("Stopped comparing.")
-        try:
-            pixels = result.image()
-        except OSError as err:
-            return self._say(f"⚠ Could not open {result.path}: {err}")
-        self.canvas.compare_with(pixels, f"seed {result.seed}")
-        self._say(f"Comparing with seed {result.seed} (right of the divider; move the mouse over the canvas). "
-                  "Select another result to compare it; Ctrl+K stops.")
-
-    def export(self, result: Result, target: str) -> None:
-        """Copy a saved image elsewhere, or write one the library could not hold."""
-        try:
-            if result.path:
-                self._say(f"Exported to {self.worker.library.export(result.name, target)}")
-            else:
-                self._say(f"Saved to {save_png(target, result.image(), result.metadata)}")
-        except UserError as err:
-            self._say(f"⚠ {err}")
-        except OSError as err:
-            self._say(f"⚠ Could not save to {target}: {err.strerror or err}")
-
-    def delete(self, result: Result) -> None:
-        """Move to the library's trash; Ctrl+Z brings it back."""
-        if not result.path:
-            return self.state.remove_result(result)
-        try:
-            self.worker.library.delete(result.name)
-        except (OSError, UserError) as err:
-            return self._say(f"⚠ Could not delete {result.name}: {err}")
-        self._deleted.append(result)
-        self.state.remove_result(result)
-        self.undo_action.setEnabled(True)
-        self._say(f"Deleted {result.name} — Ctrl+Z to undo.")
-
-    def undo_delete(self) -> None:
-        if not self._deleted:
-            return
-        result = self._deleted.pop()
-        try:
-            self.worker.library.undo_delete(result.name)
-        except (OSError, UserError) as err:
-            return self._say(f"⚠ Could not restore {result.name}: {err}")
-        self.state.add_result(result)
-        self.undo_action.setEnabled(bool(self._deleted))
-        self._say(f"Restored {result.name}.")
 
     def _selected(self, key: str) -> None:
         result = self.gallery.selected()
@@ -324,7 +273,7 @@ class MainWindow(QMainWindow):
         self.act(key, result)
 
     def _submit(self, request, label: str) -> None:
-        if self.state.model_status not in ("ready", "loading") and self.worker.model is None:
+        if self.state.model is None and self.state.model_status not in (ModelStatus.READY, ModelStatus.LOADING):
             return self._say("⚠ No model is loaded: choose a model folder first.")
         self.worker.submit(request, label)
 
@@ -338,24 +287,23 @@ class MainWindow(QMainWindow):
         return "restore" if box.clickedButton() is restore else "vary" if box.clickedButton() is vary else "cancel"
 
     # --- reactions ------------------------------------------------------------------------------
-    def _on_model(self, status: str, message: str) -> None:
-        ready = status == "ready"
-        self.prompt.generate_button.setEnabled(ready or self.worker.model is not None)
-        if status != "loading":
+    def _on_model(self, status: ModelStatus, message: str) -> None:
+        model = self.state.model
+        self.prompt.generate_button.setEnabled(status is ModelStatus.READY or model is not None)
+        if status is not ModelStatus.LOADING:
             self.progress_bar.setRange(0, 1)
             self.progress_bar.setValue(0)
-        if ready:
-            self._current_model = self._loading
-            self.settings.set_model(self.worker.model.config)
-            self.status_bar.set_engine(self.worker.device, self.worker.dtype, message)
+        if status is ModelStatus.READY:
+            self.settings.set_model(model.config)
+            self.status_bar.set_engine(model.device, model.dtype, message)
             self._say(f"Model ready: {message}")
             if not self.state.results:
                 self.canvas.show_message("Type a prompt and press Ctrl+Enter,\nor drop an image for variations.")
-        elif status == "loading":
+        elif status is ModelStatus.LOADING:
             self._say(message)
-        elif self.worker.model is not None:
-            self.model_combo.setCurrentText(self._current_model)
-            self._say(f"⚠ Could not load that model, keeping {self._current_model}: {message}")
+        elif model is not None:
+            self.model_combo.setCurrentText(model.spec)
+            self._say(f"⚠ Could not load that model, keeping {model.spec}: {message}")
         else:
             self._say(f"No model: {message}")
             self.canvas.show_message("No model loaded.\nChoose “Open model folder…” in the model list.")
@@ -366,62 +314,9 @@ class MainWindow(QMainWindow):
             if folder:
                 self.load_model(folder)
             else:
-                self.model_combo.setCurrentText(self._current_model)
+                self.model_combo.setCurrentText(self.state.model_spec)
             return
         self.load_model(self.model_combo.itemText(index))
-
-    def _on_event(self, job_id: int, event) -> None:
-        if isinstance(event, StageStarted):
-            self.progress_bar.setRange(0, event.steps)
-            self.progress_bar.setValue(0)
-            self._stage = stage_label(event.stage, event.size)
-            self._say(f"{self._stage}…")
-        elif isinstance(event, StepDone):
-            self.progress_bar.setValue(event.step)
-            self.status_bar.step(self._stage or event.stage, event.step)
-            now = time.monotonic()
-            if event.preview is not None and (now - self._last_preview >= PREVIEW_INTERVAL
-                                              or event.step == event.steps):
-                self._last_preview = now
-                self.canvas.show_pixels(event.preview[0], f"{self._stage or event.stage} · step {event.step}/"
-                                        f"{event.steps}")
-        elif isinstance(event, Finished) and event.images:
-            self._finished(event)
-        elif isinstance(event, Failed):
-            self._say(f"⚠ Failed: {event.message}")
-
-    def _finished(self, event: Finished) -> None:
-        """Say how long the job took, and let the Size list show each size's last time on this machine."""
-        n, size = len(event.images), event.images[0].image.shape[0]
-        said = self.status.text()
-        if said == f"{self._stage}…":  # nothing shown since the last stage began (a strip frame saves no image)
-            said = self._job_label
-        self._say(f"{said} · {'done' if n == 1 else f'{n} images'} in {event.seconds:.1f} s")
-        self.settings.note_time(size, event.seconds / n)
-
-    def _on_started(self, job_id: int, label: str) -> None:
-        self.state.set_busy(True)
-        self._job_label, self._stage = label, ""
-        self._say(f"Working: {label}")
-
-    def _on_image(self, job_id: int, image, path: str) -> None:
-        self.state.add_result(Result(image.image, path, image.metadata))
-        self._show_result(self.state.results[-1])
-
-    def _show_result(self, result: Result) -> None:
-        try:
-            pixels = result.image()
-        except OSError as err:
-            return self._say(f"⚠ Could not open {result.path}: {err}")
-        self.canvas.show_pixels(pixels, f"seed {result.seed}")
-        self._say(f"seed {result.seed} — {result.path}")
-
-    def _on_done(self, job_id: int, outcome: str) -> None:
-        self.explorer.job_done(job_id)
-        if not self.queue_view.count():
-            self.state.set_busy(False)
-        if outcome == "cancelled":
-            self._say("Cancelled.")
 
     def _say(self, text: str) -> None:
         self.status.setText(text)

@@ -45,8 +45,9 @@ def build_menus(w) -> None:
     file.addSeparator()
     _action(file, "Quit", w.close, "Ctrl+Q")
     edit = bar.addMenu("&Edit")
-    w.undo_action = _action(edit, "Undo delete", w.undo_delete, "Ctrl+Z")
+    w.undo_action = _action(edit, "Undo delete", w.results.undo_delete, "Ctrl+Z")
     w.undo_action.setEnabled(False)
+    w.results.undo_available.connect(w.undo_action.setEnabled)
     _action(edit, "Copy seed of selected", lambda: w._selected("copy_seed"))
     _action(edit, "Copy prompt of selected", lambda: w._selected("copy_prompt"))
     _action(edit, "Use settings of selected", lambda: w._selected("restore"))
@@ -61,7 +62,7 @@ def build_menus(w) -> None:
     _action(view, "Zoom out", lambda: w.canvas.zoom(1 / STEP), "Ctrl+-")
     view.addSeparator()
     _action(view, "Compare with selected", lambda: w._selected("compare"))
-    _action(view, "Stop comparing", lambda: w.compare(None), "Ctrl+K")
+    _action(view, "Stop comparing", lambda: w.results.compare(None), "Ctrl+K")
     engine = bar.addMenu("E&ngine")
     w.device_menu = engine.addMenu("Device")
     for device in DEVICES:
@@ -81,10 +82,9 @@ def show_shortcuts(w) -> None:
 
 
 def show_about(w) -> None:
-    model = w.worker.model
+    model = w.state.model
     QMessageBox.about(w, "About unCLIP Studio", ABOUT.format(
-        model=f"{model.config.name} ({model.fingerprint})" if model else "none",
-        device=f"{w.worker.device}, {str(w.worker.dtype).removeprefix('torch.')}",
+        model=model.name if model else "none", device=f"{model.device}, {model.dtype}" if model else "none",
         library=w.worker.library.folder))
 
 

@@ -2,10 +2,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
+
+from .messages import Kind, Message, ModelReady
+
+
+class ModelStatus(str, Enum):
+    LOADING = "loading"
+    READY = "ready"
+    MISSING = "missing"  # no such model folder, or not an unCLIP model: the user can choose another
+    FAILED = "failed"  # the model could not be loaded for another reason
 
 
 @dataclass
@@ -39,28 +49,42 @@ class Result:
 
 
 class StudioState(QObject):
-    """What the user has set and what the engine has produced."""
+    """What the user has set and what the engine has produced: the model and the results."""
 
-    model_changed = Signal(str, str)  # status ('loading'|'ready'|'missing'|'failed'), message
-    busy_changed = Signal(bool)
+    model_changed = Signal(object, str)  # ModelStatus, message
     result_added = Signal(object)  # Result
     result_removed = Signal(object)  # Result
     result_changed = Signal(object)  # Result (favourite toggled)
 
     def __init__(self) -> None:
         super().__init__()
-        self.model_status, self.model_message = "loading", ""
-        self.busy = False
+        self.model_status, self.model_message = ModelStatus.LOADING, ""
+        self.model: ModelReady | None = None  # the model jobs run on
+        self.loading = ""  # the spec asked for last
         self.results: list[Result] = []
 
-    def set_model(self, status: str, message: str) -> None:
+    @property
+    def model_spec(self) -> str:
+        """The spec of the model jobs run on ('' before one loaded)."""
+        return self.model.spec if self.model is not None else ""
+
+    def start_loading(self, spec: str) -> None:
+        self.loading = spec
+        self.set_model(ModelStatus.LOADING, f"Loading {spec}…")
+
+    @Slot(object)
+    def receive(self, message: Message) -> None:
+        """The worker's news about the model; job messages are the job model's."""
+        if message.kind is Kind.MODEL_LOADED:
+            self.model = message.payload
+            self.set_model(ModelStatus.READY, self.model.name)
+        elif message.kind is Kind.MODEL_FAILED:
+            failure = message.payload
+            self.set_model(ModelStatus.MISSING if failure.missing else ModelStatus.FAILED, failure.message)
+
+    def set_model(self, status: ModelStatus, message: str) -> None:
         self.model_status, self.model_message = status, message
         self.model_changed.emit(status, message)
-
-    def set_busy(self, busy: bool) -> None:
-        if busy != self.busy:
-            self.busy = busy
-            self.busy_changed.emit(busy)
 
     def add_result(self, result: Result) -> None:
         self.results.append(result)

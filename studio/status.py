@@ -9,12 +9,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 
-def stage_label(stage: str, size: int | None) -> str:
-    """A stage as the studio names it: 'prior', 'decoder · 64 px', 'upsampler · 256 px' (not 'upsampler0')."""
-    name = stage.rstrip("0123456789")
-    return f"{name} · {size} px" if size else name
-
-
 class StudioStatusBar(QStatusBar):
     """Permanent fields on the right; transient messages on the left."""
 
@@ -33,8 +27,8 @@ class StudioStatusBar(QStatusBar):
         self._timer.start()
         self.update_memory()
 
-    def set_engine(self, device: str, dtype: torch.dtype, model: str) -> None:
-        self.device.setText(f"{device} · {str(dtype).removeprefix('torch.')}")
+    def set_engine(self, device: str, dtype: str, model: str) -> None:
+        self.device.setText(f"{device} · {dtype}")
         self.model.setText(model)
 
     def update_memory(self) -> None:

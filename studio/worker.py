@@ -1,6 +1,6 @@
-"""The one bridge between Qt and the engine: a thread that loads models and serves a job queue.
-
-Engine events come back as queued signals; cancel is checked by the engine between steps.
+"""The one bridge between Qt and the engine: a thread that loads models and serves a job queue through the
+engine's one runner (`engine.serve`, `engine.render_strip`), telling the window everything as `Message`s on one
+signal; cancel is checked by the engine between steps.
 """
 from __future__ import annotations
 
@@ -8,51 +8,52 @@ import collections
 import dataclasses
 import itertools
 import threading
+import traceback
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable
 
 import torch
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from engine import (CancelToken, Cancelled, Failed, Finished, ImageReady, ImageVariation, TextToImage, UserError,
-                    generate, load_bundle)
+from engine import (CancelToken, Cancelled, EngineFailure, Failed, FailureKind, Finished, ImageReady, ImageVariation,
+                    JobCancelled, StageStarted, StepDone, TextToImage, UserError, load_bundle, render_strip, serve)
 from engine.library import Library
-from engine.metadata import save_png
+from engine.record import write_png
 
+from .messages import (Frames, FrameReady, Kind, Message, ModelFailure, ModelReady, Saved, Split, Ticket,
+                       Waiting)
 
-@dataclass
-class Frames:
-    """Render some frames of an exploration strip; the strip is built on the engine thread, once per key."""
-
-    key: str
-    make_strip: Callable  # UnCLIP → engine.explore.Strip
-    indices: list[int]
-    folder: Path  # frames are cached here as NNN.png
+PROGRESS = {StageStarted: Kind.STAGE, StepDone: Kind.STEP}
+ENDS = {Finished: Kind.FINISHED, Cancelled: Kind.CANCELLED, Failed: Kind.FAILED}
 
 
 @dataclass
 class Job:
     """A request waiting for, or being served by, the engine."""
 
-    id: int
+    ticket: Ticket
     request: object
-    label: str
+
+    @property
+    def id(self) -> int:
+        return self.ticket.id
+
+
+def failure(err: Exception) -> Failed:
+    """An exception raised outside the engine's runner, as the engine's Failed event would say it."""
+    if isinstance(err, UserError):
+        return Failed(str(err))
+    if isinstance(err, EngineFailure):
+        return Failed(str(err), err.details, err.kind)
+    return Failed(f"{type(err).__name__}: {err}", traceback.format_exc(), FailureKind.INTERNAL)
 
 
 class EngineWorker(QObject):
-    """Lives on its own QThread; everything it emits reaches the GUI thread as a queued signal."""
+    """Lives on its own QThread; every `message` it sends from there reaches the GUI thread queued."""
 
-    model_loaded = Signal(str, str)  # status, message
-    job_started = Signal(int, str)
-    event = Signal(int, object)  # job id, engine Event
-    image_saved = Signal(int, object, str)  # job id, ImageReady, path
-    job_done = Signal(int, str)  # job id, outcome: finished | failed | cancelled
-    queue_changed = Signal(list)  # [(job id, label)] of the waiting jobs, front first
-    frame_ready = Signal(str, int, object)  # strip key, frame index, (H, W, 3) uint8
+    message = Signal(object)  # Message
     _wake = Signal()
 
-    def __init__(self, library: Path | Library, device: str = "cpu", dtype: torch.dtype = torch.float32) -> None:
+    def __init__(self, library, device: str = "cpu", dtype: torch.dtype = torch.float32) -> None:
         super().__init__()
         self.library = library if isinstance(library, Library) else Library(library)
         self.device, self.dtype = device, dtype
@@ -60,18 +61,28 @@ class EngineWorker(QObject):
         self._jobs: collections.deque[Job] = collections.deque()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self._version = 0  # of the queue's order, so that the window keeps the newest snapshot
         self._cancel: CancelToken | None = None
         self._running = False
         self._strips: dict[str, object] = {}  # strip key → Strip (embeddings and starts), for the loaded model
         self._wake.connect(self._drain)
 
-    # --- called from the GUI thread -------------------------------------------------------------
+    def _send(self, kind: Kind, job_id: int = 0, payload=None) -> None:
+        self.message.emit(Message(kind, job_id, payload))
+
+    def _waiting(self) -> Waiting:
+        """The queue's order now (call with the lock held)."""
+        self._version += 1
+        return Waiting(self._version, tuple(j.ticket for j in self._jobs))
+
+    # --- called from the GUI thread (and `submit` from this one on a split) ---------------------
     def submit(self, request, label: str, front: bool = False) -> int:
         """Queue a request at the back (or the front); returns its job id."""
-        job = Job(next(self._ids), request, label)
         with self._lock:
+            job = Job(Ticket.of(next(self._ids), request, label), request)
             (self._jobs.appendleft if front else self._jobs.append)(job)
-        self._announce()
+            waiting = self._waiting()
+        self._send(Kind.QUEUED, job.id, waiting)
         self._wake.emit()
         return job.id
 
@@ -81,7 +92,10 @@ class EngineWorker(QObject):
             kept = [j for j in self._jobs if j.id != job_id]
             found = len(kept) != len(self._jobs)
             self._jobs = collections.deque(kept)
-        self._announce()
+            waiting = self._waiting() if found else None
+        if found:
+            self._send(Kind.REMOVED, job_id)
+            self._send(Kind.QUEUED, job_id, waiting)
         return found
 
     def move_to_front(self, job_id: int) -> bool:
@@ -91,23 +105,25 @@ class EngineWorker(QObject):
             if job is not None:
                 self._jobs.remove(job)
                 self._jobs.appendleft(job)
-        self._announce()
+                waiting = self._waiting()
+        if job is not None:
+            self._send(Kind.QUEUED, job_id, waiting)
         return job is not None
 
     def cancel_current(self) -> None:
         """Stop the running job before its next step."""
-        if self._cancel is not None:
-            self._cancel.cancel()
+        cancel = self._cancel
+        if cancel is not None:
+            cancel.cancel()
 
     def clear_queue(self) -> None:
         with self._lock:
+            removed = [j.id for j in self._jobs]
             self._jobs.clear()
-        self._announce()
-
-    def _announce(self) -> None:
-        with self._lock:
-            labels = [(j.id, j.label) for j in self._jobs]
-        self.queue_changed.emit(labels)
+            waiting = self._waiting()
+        for job_id in removed:
+            self._send(Kind.REMOVED, job_id)
+        self._send(Kind.QUEUED, 0, waiting)
 
     # --- on the worker thread -------------------------------------------------------------------
     @Slot(str, str, str)
@@ -116,19 +132,19 @@ class EngineWorker(QObject):
         device = device or self.device
         dtype_ = getattr(torch, dtype) if dtype in ("float32", "float16", "bfloat16") else self.dtype
         if device == "cuda" and not torch.cuda.is_available():
-            self.model_loaded.emit("failed", "no CUDA device is available on this machine")
-            return
+            return self._send(Kind.MODEL_FAILED, 0, ModelFailure(spec, False, "no CUDA device is available on this "
+                                                                              "machine"))
         try:
             model = load_bundle(spec, device, dtype_)
         except UserError as err:
-            self.model_loaded.emit("missing", str(err))
-            return
+            return self._send(Kind.MODEL_FAILED, 0, ModelFailure(spec, True, str(err)))
         except Exception as err:  # noqa: BLE001 - report any load failure in the UI
-            self.model_loaded.emit("failed", f"{type(err).__name__}: {err}")
-            return
+            return self._send(Kind.MODEL_FAILED, 0, ModelFailure(spec, False, f"{type(err).__name__}: {err}"))
         self.model, self.device, self.dtype = model, device, dtype_
         self._strips.clear()
-        self.model_loaded.emit("ready", f"{model.config.name} ({model.fingerprint})")
+        self._send(Kind.MODEL_LOADED, 0, ModelReady(spec, f"{model.config.name} ({model.fingerprint})",
+                                                    model.fingerprint, model.config, device,
+                                                    str(dtype_).removeprefix("torch.")))
         self._drain()
 
     @Slot()
@@ -142,86 +158,92 @@ class EngineWorker(QObject):
                     job = self._jobs.popleft() if self._jobs else None
                 if job is None:
                     break
-                self._announce()
                 self._serve(job)
         finally:
             self._running = False
 
     def _serve(self, job: Job) -> None:
+        """One job, start to end: STARTED, its progress, then exactly one of the END kinds."""
         self._cancel = CancelToken()
-        self.job_started.emit(job.id, job.label)
-        if isinstance(job.request, Frames):
-            return self._serve_frames(job)
-        outcome = "failed"
-        for ev in generate(self.model, job.request, self._cancel):
-            if isinstance(ev, ImageReady):
-                try:
-                    path = self.library.save(ev.image, ev.metadata)
-                except OSError as err:  # full or read-only disk: keep the image in memory for "save elsewhere"
-                    self.event.emit(job.id, Failed(f"could not save the image to the library "
-                                                   f"({err.strerror or err}); it is kept in memory: "
-                                                   "right-click it and choose Export… to save it elsewhere"))
-                    self.image_saved.emit(job.id, ev, "")
-                    continue
-                self.image_saved.emit(job.id, ev, str(path))
-            elif isinstance(ev, Finished):
-                outcome = "finished"
-            elif isinstance(ev, Cancelled):
-                outcome = "cancelled"
-            elif isinstance(ev, Failed) and ev.message.startswith("OutOfMemoryError") and self._split(job):
-                ev = Failed("out of GPU memory: retrying as two smaller jobs (the model stays loaded)")
-                outcome = "retried"
-            if not isinstance(ev, ImageReady):
-                self.event.emit(job.id, ev)
-        self._cancel = None
-        self.job_done.emit(job.id, outcome)
+        self._send(Kind.STARTED, job.id, job.ticket)
+        try:
+            kind, payload = self._frames(job) if isinstance(job.request, Frames) else self._request(job)
+        except Exception as err:  # noqa: BLE001 - a job that cannot even start ends itself, not the worker
+            kind, payload = Kind.FAILED, failure(err)
+        finally:
+            self._cancel = None
+        self._send(kind, job.id, payload)
 
-    def _split(self, job: Job) -> bool:
+    def _progress(self, job_id: int, event) -> None:
+        kind = PROGRESS.get(type(event))
+        if kind is not None:
+            self._send(kind, job_id, event)
+
+    def _request(self, job: Job) -> tuple[Kind, object]:
+        """Serve an image request, saving each image to the library as it comes."""
+        def on_event(event) -> None:
+            if isinstance(event, ImageReady):
+                self._send(Kind.IMAGE, job.id, self._save(event))
+            else:
+                self._progress(job.id, event)
+
+        end = serve(self.model, job.request, cancel=self._cancel, previews=True, on_event=on_event)
+        if isinstance(end, Failed) and end.kind is FailureKind.OUT_OF_MEMORY:
+            halves = self._split(job)
+            if halves is not None:
+                return Kind.SPLIT, Split(end, halves)
+        return ENDS[type(end)], end
+
+    def _save(self, image: ImageReady) -> Saved:
+        try:
+            return Saved(image, str(self.library.save(image.image, image.metadata)))
+        except OSError as err:  # full or read-only disk: keep the image in memory for "save elsewhere"
+            return Saved(image, "", f"could not save the image to the library ({err.strerror or err}); it is kept "
+                                    "in memory: right-click it and choose Export… to save it elsewhere")
+
+    def _split(self, job: Job) -> tuple[int, int] | None:
         """Out of memory: queue the job's seeds as two halves at the front (same pixels: noise is per image)."""
         request = job.request
         if not isinstance(request, (TextToImage, ImageVariation)) or len(request.seeds) < 2:
-            return False
+            return None
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
         half = len(request.seeds) // 2
-        for seeds in (request.seeds[half:], request.seeds[:half]):  # front-first: the first half runs first
-            self.submit(dataclasses.replace(request, seeds=seeds), f"{job.label} (seeds {seeds[0]}…)", front=True)
-        return True
+        ids = [self.submit(dataclasses.replace(request, seeds=seeds), f"{job.ticket.label} (seeds {seeds[0]}…)",
+                           front=True)
+               for seeds in (request.seeds[half:], request.seeds[:half])]  # front-first: the first half runs first
+        return ids[1], ids[0]
 
-
-    def _serve_frames(self, job: Job) -> None:
-        """Render frames of a strip, caching each on disk before announcing it."""
+    def _frames(self, job: Job) -> tuple[Kind, object]:
+        """Render frames of a strip in one batch, caching each on disk before announcing it."""
         frames: Frames = job.request
-        outcome = "failed"
+        ends = []
+
+        def on_event(event) -> None:
+            if isinstance(event, tuple(ENDS)):
+                ends.append(event)
+            self._progress(job.id, event)
+
+        def on_frame(frame) -> None:
+            try:
+                write_png(frames.folder / frames.key / f"{frame.index:03d}.png", frame.image, frame.record)
+            except OSError:
+                pass  # the disk cache is a convenience: the frame is still shown
+            self._send(Kind.FRAME, job.id, FrameReady(frames.key, frame.index, frame.image))
+
         try:
             if frames.key not in self._strips:
                 self._strips[frames.key] = frames.make_strip(self.model)
-            request, noise = self._strips[frames.key].request(frames.indices, self.model.device)
-        except Exception as err:  # noqa: BLE001 - a bad source ends this job, not the worker
-            self.event.emit(job.id, Failed(str(err) if isinstance(err, UserError) else f"{type(err).__name__}: {err}"))
-            self.job_done.emit(job.id, outcome)
-            return
-        for ev in generate(self.model, request, self._cancel, previews=False, noise=noise):
-            if isinstance(ev, ImageReady):
-                index = frames.indices[ev.index]
-                meta = dict(ev.metadata, frame=index)
-                try:
-                    save_png(frames.folder / frames.key / f"{index:03d}.png", ev.image, meta)
-                except OSError:
-                    pass  # the disk cache is a convenience: the frame is still shown
-                self.frame_ready.emit(frames.key, index, ev.image)
-                continue
-            if isinstance(ev, Finished):
-                outcome = "finished"
-            elif isinstance(ev, Cancelled):
-                outcome = "cancelled"
-            self.event.emit(job.id, ev)
-        self._cancel = None
-        self.job_done.emit(job.id, outcome)
+            render_strip(self.model, self._strips[frames.key], frames.indices, batch=len(frames.indices),
+                         key=frames.key, cancel=self._cancel, on_event=on_event, on_frame=on_frame)
+        except JobCancelled:
+            return Kind.CANCELLED, next((e for e in ends if isinstance(e, Cancelled)), None)
+        except Exception as err:  # noqa: BLE001 - a bad source or a failing stage ends this job, not the worker
+            return Kind.FAILED, failure(err)
+        return Kind.FINISHED, ends[-1]
 
 
-def start_worker(library: Path | Library, device: str = "cpu",
-                 dtype: torch.dtype = torch.float32) -> tuple[EngineWorker, QThread]:
+def start_worker(library, device: str = "cpu", dtype: torch.dtype = torch.float32) -> tuple[EngineWorker, QThread]:
     """An EngineWorker on a fresh, running QThread."""
     thread = QThread()
     thread.setObjectName("engineThread")

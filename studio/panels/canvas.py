@@ -32,6 +32,7 @@ class Canvas(QLabel):
         self._compare: QPixmap | None = None
         self.compare_caption = ""
         self.split = 0.5  # the divider, as a fraction of the shown image's width
+        self._before: tuple[QPixmap | None, str, str] | None = None  # what previews cover: pixmap, caption, text
         self.setMouseTracking(True)  # comparing, the divider follows the mouse
         self.overlay = QLabel(self, objectName="canvasCaption")
         self.overlay.setStyleSheet("QLabel#canvasCaption { background: rgba(0, 0, 0, 150); color: white;"
@@ -39,7 +40,32 @@ class Canvas(QLabel):
         self.overlay.hide()
 
     def show_pixels(self, pixels: np.ndarray, caption: str = "") -> None:
-        self._pixmap, self.caption = to_pixmap(pixels), caption
+        self._before = None
+        self._show(to_pixmap(pixels), caption)
+
+    def show_preview(self, pixels: np.ndarray, caption: str) -> None:
+        """A step's guess of the image being made; `end_preview` brings back what it covered."""
+        if self._before is None:
+            self._before = (self._pixmap, self.caption, self.text())
+        self._show(to_pixmap(pixels), caption)
+
+    @property
+    def previewing(self) -> bool:
+        return self._before is not None
+
+    def end_preview(self) -> None:
+        """A job stopped without a result: show again what its previews covered."""
+        if self._before is None:
+            return
+        pixmap, caption, text = self._before
+        self._before = None
+        if pixmap is None:
+            self.show_message(text)
+        else:
+            self._show(pixmap, caption)
+
+    def _show(self, pixmap: QPixmap, caption: str) -> None:
+        self._pixmap, self.caption = pixmap, caption
         self.setToolTip(caption)
         self._fit()
 
@@ -55,7 +81,7 @@ class Canvas(QLabel):
         return self._compare is not None
 
     def show_message(self, text: str) -> None:
-        self._pixmap, self.caption = None, ""
+        self._pixmap, self.caption, self._before = None, "", None
         self.overlay.hide()
         self.clear()
         self.setText(text)

@@ -1,4 +1,4 @@
-"""The queue: jobs waiting for the engine; run one next or take it out."""
+"""The queue: jobs waiting for the engine, as the job model has them; run one next or take it out."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -22,12 +22,17 @@ class QueueView(QListWidget):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
 
+    def bind(self, jobs) -> None:
+        """Follow a JobModel's waiting jobs."""
+        jobs.queue_changed.connect(lambda: self.show_jobs(jobs.waiting()))
+        self.show_jobs(jobs.waiting())
+
     def show_jobs(self, jobs: list) -> None:
-        """[(job id, label)] from the worker."""
+        """The waiting jobs (studio.jobs.Job), next first."""
         self.clear()
-        for job_id, label in jobs:
-            item = QListWidgetItem(label)
-            item.setData(ROLE, job_id)
+        for job in jobs:
+            item = QListWidgetItem(job.label)
+            item.setData(ROLE, job.id)
             self.addItem(item)
 
     def job_ids(self) -> list[int]:

@@ -8,7 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QPushButton, QSlider, QSpinBox, QWidget)
 
-from engine.diffusion.noise import MAX_SEED
+from engine.limits import MAX_SEED
+from engine.record import migrate, settings_of
 from engine.requests import FREE_LAYOUT, MAX_STEPS, Settings
 
 SEED_SPIN_MAX = min(MAX_SEED, 2**31 - 1)  # QSpinBox holds a C int
@@ -204,28 +205,30 @@ class SettingsPanel(QWidget):
         return seeds
 
     def apply(self, meta: dict) -> None:
-        """Take the settings of a saved image (its `unclip` record) and lock its seed."""
-        s = meta.get("settings", {})
-        for stage in ("prior", "decoder", "upsampler"):
-            if isinstance(s.get(f"{stage}_steps"), int):
-                self.steps[stage].setValue(s[f"{stage}_steps"])
-        if "upsampler_steps" in s and s["upsampler_steps"] is None:  # made with each upsampler's own steps
-            self.steps["upsampler"].setValue(0)
-        for slider, key in ((self.prior_guidance, "prior_guidance"), (self.decoder_guidance, "decoder_guidance"),
-                            (self.layout_guidance, "layout_guidance")):
-            if isinstance(s.get(key), (int, float)):
-                slider.set_value(s[key])
-        if "layout_guidance" not in s:  # saved before layout guidance existed: it was the decoder's
-            self.layout_guidance.set_value(self.decoder_guidance.value)
-        candidates = s.get("decoder_candidates", 1)  # saved before candidates existed: one
-        if isinstance(candidates, int) and 1 <= candidates <= 8:
-            self.candidates.setValue(candidates)
-        accept = s.get("accept_cosine", 1.0 if candidates != 1 else None)  # saved before it: the closest of all
-        if isinstance(accept, (int, float)) and not isinstance(accept, bool) and -1 <= accept <= 1:
-            self.accept.setValue(accept)
-        if s.get("sampler") in ("ddpm", "ddim"):
-            self.sampler.setCurrentText(s["sampler"])
-        size = meta.get("size", [None])[0] if isinstance(meta.get("size"), list) else None
+        """Take the settings of a saved image (its `unclip` record, of any schema: engine.record migrates it) and
+        lock its seed; settings the record does not give stay as they are. Damaged settings change nothing:
+        UserError."""
+        record = migrate(meta)
+        s = settings_of(record, "the image's settings")
+        given = set(record.get("settings") or ())
+        for stage in ("prior", "decoder"):
+            if getattr(s, f"{stage}_steps") is not None:
+                self.steps[stage].setValue(getattr(s, f"{stage}_steps"))
+        if "upsampler_steps" in given:
+            self.steps["upsampler"].setValue(s.upsampler_steps or 0)  # None: each upsampler its own ("auto")
+        for slider, value in ((self.prior_guidance, s.prior_guidance), (self.decoder_guidance, s.decoder_guidance)):
+            if value is not None:
+                slider.set_value(value)
+        if "layout_guidance" in given:  # None: the decoder's guidance throughout
+            self.layout_guidance.set_value(self.decoder_guidance.value if s.layout_guidance is None
+                                           else s.layout_guidance)
+        if "decoder_candidates" in given:
+            self.candidates.setValue(s.decoder_candidates)
+        if s.accept_cosine is not None:
+            self.accept.setValue(s.accept_cosine)
+        if "sampler" in given:
+            self.sampler.setCurrentText(s.sampler)
+        size = meta.get("size", [None])[0] if isinstance(meta.get("size"), list) and meta["size"] else None
         if size and self.size.findText(f"{size} px") >= 0:
             self.size.setCurrentText(f"{size} px")
         if isinstance(meta.get("seed"), int) and 0 <= meta["seed"] <= SEED_SPIN_MAX:

@@ -89,7 +89,7 @@ def test_bad_numbers_are_one_line_errors(name, tiny_bundle, tmp_path, capsys):
 
 
 def test_the_studio_answers_every_file_case(qtbot, tiny_bundle, tmp_path):
-    from tests.studio.test_main_window import close_window, open_window
+    from tests.studio.helpers import close_window, open_window
     w = open_window(qtbot, str(tiny_bundle), tmp_path)
     qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=30_000)
     for kind, message in BAD.items():
@@ -103,7 +103,7 @@ def test_the_studio_answers_every_file_case(qtbot, tiny_bundle, tmp_path):
 
 
 def test_the_studio_takes_any_prompt(qtbot, tiny_bundle, tmp_path):
-    from tests.studio.test_main_window import close_window, open_window
+    from tests.studio.helpers import close_window, open_window
     w = open_window(qtbot, str(tiny_bundle), tmp_path)
     qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=30_000)
     w.settings.steps["decoder"].setValue(2)

@@ -11,7 +11,8 @@ from pathlib import Path
 from PIL import Image
 
 from engine.library import Library
-from tests.studio.test_main_window import close_window, generate_one, open_window
+from studio.messages import END, Kind
+from tests.studio.helpers import close_window, generate_one, open_window, record
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,14 +30,17 @@ def test_a_failing_stage_fails_its_job_and_the_queue_goes_on(qtbot, tiny_bundle,
     monkeypatch.setattr(pipeline, "decode", flaky)
     w = open_window(qtbot, str(tiny_bundle), tmp_path)
     qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=30_000)
-    outcomes = []
-    w.worker.job_done.connect(lambda job, outcome: outcomes.append(outcome))
+    seen = record(w)
+
+    def outcomes():
+        return [m.kind for m in seen if m.kind in END]
     w.prompt.edit.setPlainText("first fails")
     w.generate()
     w.prompt.edit.setPlainText("second works")
     w.generate()
-    qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=60_000)
-    assert outcomes == ["failed", "finished"] and w.gallery.count() == 1
+    qtbot.waitUntil(lambda: len(outcomes()) == 2, timeout=60_000)
+    assert outcomes() == [Kind.FAILED, Kind.FINISHED] and w.gallery.count() == 1
+    assert w.status.text().startswith("seed ")  # the failure was said, then the next job's image
     assert w.worker.model is not None and w.prompt.generate_button.isEnabled()
     close_window(w)
 
@@ -53,7 +57,7 @@ def test_a_full_library_keeps_the_image_for_save_elsewhere(qtbot, tiny_bundle, t
     assert result.path == "" and result.image().shape[-1] == 3
     assert w.gallery.item(0).text().startswith("⚠ unsaved")
     target = tmp_path / "elsewhere.png"
-    w.export(result, str(target))
+    w.results.export(result, str(target))
     assert Image.open(target).text["unclip"]
     close_window(w)
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from PIL import Image, PngImagePlugin
 
 from engine import Settings, TextToImage, UserError
-from engine.metadata import read_png_metadata
+from engine.record import read_png as read_png_metadata
 from engine.requests import clean_prompt
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -8,7 +8,7 @@ import torch
 from PIL import Image, PngImagePlugin
 
 from engine import BundleError, TextToImage, UserError, load_bundle, run
-from engine.metadata import read_png_metadata
+from engine.record import read_png as read_png_metadata
 
 
 class Payload:

@@ -7,6 +7,7 @@ import psutil
 import pytest
 
 from engine import Settings, TextToImage
+from studio.messages import END, Kind, Message
 from studio.worker import start_worker
 
 
@@ -14,15 +15,22 @@ def soak(qtbot, bundle, library, jobs: int, seed: int = 0) -> dict:
     process = psutil.Process()
     threads_before = process.num_threads()
     worker, thread = start_worker(library)
-    loaded, saved, done, cancelled_ids = [], {}, {}, set()
-    worker.model_loaded.connect(lambda status, message: loaded.append(status))
-    worker.image_saved.connect(lambda job, image, path: saved.setdefault(job, []).append(path))
-    worker.job_done.connect(lambda job, outcome: done.__setitem__(job, outcome))
+    loaded, saved, done = [], {}, {}
     rng = random.Random(seed)
-    worker.job_started.connect(lambda job, label: (cancelled_ids.add(job), worker.cancel_current())
-                               if rng.random() < 0.2 else None)
+
+    def on_message(m: Message) -> None:  # on the engine thread
+        if m.kind in (Kind.MODEL_LOADED, Kind.MODEL_FAILED):
+            loaded.append(m.kind)
+        elif m.kind is Kind.IMAGE:
+            saved.setdefault(m.job_id, []).append(m.payload.path)
+        elif m.kind in END:
+            done[m.job_id] = m.kind
+        elif m.kind is Kind.STARTED and rng.random() < 0.2:
+            worker.cancel_current()
+
+    worker.message.connect(on_message)
     worker.load(str(bundle), "", "")  # direct call: the thread has not been given work yet
-    qtbot.waitUntil(lambda: loaded == ["ready"], timeout=30_000)  # the signal may arrive queued
+    qtbot.waitUntil(lambda: loaded == [Kind.MODEL_LOADED], timeout=30_000)  # the signal may arrive queued
     settings = Settings(size=16, prior_steps=2, decoder_steps=3)
     rss = []
     for i in range(jobs):
@@ -36,14 +44,14 @@ def soak(qtbot, bundle, library, jobs: int, seed: int = 0) -> dict:
     thread.wait(10_000)
     del worker
     gc.collect()
-    finished = [job for job, outcome in done.items() if outcome == "finished"]
+    finished = [job for job, outcome in done.items() if outcome is Kind.FINISHED]
     return {"rss": rss, "finished": finished, "saved": saved, "done": done,
             "threads": (threads_before, process.num_threads())}
 
 
 def check(result: dict, library) -> None:
     assert all(len(result["saved"].get(job, [])) == 1 for job in result["finished"])
-    assert all(outcome in ("finished", "cancelled") for outcome in result["done"].values())
+    assert set(result["done"].values()) <= {Kind.FINISHED, Kind.CANCELLED}
     assert len(list(library.glob("*.png"))) == sum(len(v) for v in result["saved"].values())
     warm = result["rss"][1] if len(result["rss"]) > 1 else result["rss"][0]
     assert max(result["rss"]) < warm * 1.10, [r // 2**20 for r in result["rss"]]
