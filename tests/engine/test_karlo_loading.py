@@ -94,11 +94,11 @@ def test_loading_holds_one_copy_of_the_weights(tmp_path):
     script = textwrap.dedent(f"""
         import re, sys
         sys.path.insert(0, {str(ROOT)!r})
-        import engine
+        from engine.families import load_bundle  # the loader's modules (torch, open_clip) before the baseline
         def status(field):  # kB; VmHWM is this process image's own peak (ru_maxrss keeps the forked parent's)
             return int(re.search(field + r":\\s+(\\d+)", open("/proc/self/status").read()).group(1)) * 1024
         before = status("VmRSS")
-        model = engine.load_bundle({str(folder)!r})
+        model = load_bundle({str(folder)!r})
         total = sum(float(p.float().sum()) for p in model.decoder.parameters())  # touch every weight
         print(status("VmHWM") - before)
     """)
