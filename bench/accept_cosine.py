@@ -31,7 +31,8 @@ from engine.events import drain  # noqa: E402
 from engine.diffusion.noise import PerImageNoise  # noqa: E402
 from engine.requests import FREE_LAYOUT  # noqa: E402
 from engine.stages.decoder import decode  # noqa: E402
-from engine.training.evaluate import moved_or_resized, object_geometry, single_object_prompts  # noqa: E402
+from engine.training.judging import moved_or_resized, object_geometry  # noqa: E402
+from engine.training.prompts import single_object_prompts  # noqa: E402
 from engine.training.probe import read, train_probe  # noqa: E402
 from engine.training.world import render  # noqa: E402
 

@@ -18,7 +18,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import Finished, Settings, TextToImage, generate  # noqa: E402
+from engine import Finished, Settings, TextToImage, serve  # noqa: E402
 from engine.config import BundleConfig, ClipConfig, DecoderStageConfig, PriorStageConfig, UpsamplerStageConfig  # noqa: E402
 from engine.families.karlo import assemble  # noqa: E402
 from engine.nn.conditioning import ConditioningConfig  # noqa: E402
@@ -138,7 +138,7 @@ def main() -> None:
         def run_ours():
             request = TextToImage(PROMPT, seeds=tuple(range(b)), settings=Settings(prior_steps=25, decoder_steps=25,
                                                                                     upsampler_steps=7))
-            assert any(isinstance(e, Finished) for e in generate(ours, request, previews=False))
+            assert isinstance(serve(ours, request), Finished)
 
         times = []
         for fn in (run_ref, run_ours):

@@ -28,8 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from engine import load_bundle  # noqa: E402
 from engine.pipeline import run_embedding  # noqa: E402
 from engine.requests import TextToImage  # noqa: E402
-from engine.training.evaluate import (prompt_of, render_embeddings, retrieval_top1, shape_zero_shot,  # noqa: E402
-                                      single_object_prompts, top1_by_caption)
+from engine.training.clip_rows import (render_embeddings, retrieval_top1, shape_zero_shot,  # noqa: E402
+                                       top1_by_caption)
+from engine.training.prompts import prompt_of, single_object_prompts  # noqa: E402
 from engine.training.world import sample_scene  # noqa: E402
 
 CHANGES = {

@@ -24,7 +24,9 @@ from engine import Settings, load_bundle  # noqa: E402
 from engine.diffusion.samplers import run_to_end, ddpm  # noqa: E402
 from engine.diffusion.schedule import respace  # noqa: E402
 from engine.requests import EmbeddingToImage  # noqa: E402
-from engine.training.evaluate import _images, judge_variations, single_object_prompts  # noqa: E402
+from engine.training.chain_rows import run_requests  # noqa: E402
+from engine.training.judging import judge_variations  # noqa: E402
+from engine.training.prompts import single_object_prompts  # noqa: E402
 from engine.training.probe import train_probe  # noqa: E402
 from engine.training.world import render  # noqa: E402
 
@@ -63,7 +65,7 @@ def main() -> None:
             seeds = [1000 + 10 * i + j for j in range(3)]
             zs = [z if t0 == 0 else renoised(model, empty, z, t0, s) for s in seeds]
             cos += [float(F.cosine_similarity(v, z)) for v in zs]
-            var = _images(model, [EmbeddingToImage(v[0], seeds=(s,), settings=Settings(size=256))
+            var = run_requests(model, [EmbeddingToImage(v[0], seeds=(s,), settings=Settings(size=256))
                                   for v, s in zip(zs, seeds)], f"t0 {t0}, source {i + 1}")
             judge_variations(probe, sc, var, out)
         k, c = np.array(out["kept"]), np.array(cos)

@@ -24,7 +24,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine import Settings, load_bundle  # noqa: E402
-from engine.training.evaluate import single_object_prompts, variations  # noqa: E402
+from engine.training.chain_rows import variations  # noqa: E402
+from engine.training.prompts import single_object_prompts  # noqa: E402
 from engine.training.probe import train_probe  # noqa: E402
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from importlib import import_module
 
 _HOME = {  # public name → the module that defines it
-    "BundleConfig": "config", "BundleError": "weights", "load_bundle": "bundles", "save_bundle": "bundles",
+    "BundleConfig": "config", "BundleError": "weights", "load_bundle": "families", "save_bundle": "families",
     "UserError": "errors", "EngineFailure": "errors", "JobCancelled": "errors",
     "Event": "events", "StageStarted": "events", "StepDone": "events", "ImageReady": "events",
     "Finished": "events", "Failed": "events", "FailureKind": "events", "Cancelled": "events",

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..bundles import fingerprint
+from ..families import fingerprint
 from ..model import UnCLIP
 from ..requests import FREE_LAYOUT, ImageVariation, Settings, TextToImage
 from . import world
@@ -126,7 +126,7 @@ def networks(model: UnCLIP, folder: Path) -> str:
                         for stage, net, m, sub, default in rows)
             + f"\n\nIn all {sum(n.values()):.2f} M parameters, {_mb(folder):.1f} MB of fp16 safetensors. "
             f"Default output {c.default_size} px; {c.upsamplers[-1].size} px is a final-render option.\nBundle hash "
-            f"`{fingerprint(folder)}` (`engine.bundles.fingerprint`: the configs and weights; this card, its pictures "
+            f"`{fingerprint(folder)}` (`engine.families.fingerprint`: the configs and weights; this card, its pictures "
             f"and the\n`eval*.json` tables are left out), recorded in every PNG the bundle makes.")
 
 

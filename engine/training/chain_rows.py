@@ -8,9 +8,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..events import Finished, StageStarted
+from ..events import StageStarted
 from ..model import UnCLIP
-from ..pipeline import generate
+from ..runner import finished, serve
+from ..stage import Stage, StageKind
 from ..requests import EmbeddingToImage, ImageVariation, Settings
 from ..stages.decoder import decoder_fn
 from .clip_rows import render_z_i
@@ -26,13 +27,11 @@ def run_requests(model: UnCLIP, requests: list, label: str, draws: list | None =
     out = []
     for i, request in enumerate(requests):
         print(f"\r  {label}: {i + 1}/{len(requests)}", end="", file=sys.stderr)
-        events = list(generate(model, request, previews=False))
-        done = [e for e in events if isinstance(e, Finished)]
-        if not done:
-            raise RuntimeError(f"generation failed for {request}")
+        started: list[Stage] = []
+        end = finished(serve(model, request, on_event=lambda e: isinstance(e, StageStarted) and started.append(e.stage)))
         if draws is not None:
-            draws.append(sum(isinstance(e, StageStarted) and e.stage == "decoder" for e in events))
-        out.append(done[0].samples)
+            draws.append(sum(stage.kind is StageKind.DECODER for stage in started))
+        out.append(end.samples)
     print(file=sys.stderr)
     return torch.cat(out)
 

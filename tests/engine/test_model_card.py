@@ -85,7 +85,7 @@ def test_the_eval_table_in_the_card_is_eval_json():
 def test_the_card_is_what_write_card_makes_of_the_bundle_its_eval_and_notes(tmp_path):
     """Regenerating the card from the bundle, the card's own eval table and logged times and the committed notes
     gives the committed card: networks, hash, vocabulary and structure all follow the code."""
-    from engine.bundles import load_bundle
+    from engine.families import load_bundle
     text = card()
     times = {name: {"steps": int(steps), "seconds": float(minutes) * 60, "final loss (smoothed)": float(loss)}
              for name, steps, minutes, loss in re.findall(r"^\| (\w+) \| (\d+) \| ([\d.]+) min \| ([\d.]+) \|$",
