@@ -26,6 +26,7 @@ class Canvas(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._pixmap: QPixmap | None = None
         self.caption = ""
+        self.message = ""  # the text shown when there are no pixels
         self.magnification = 1.0  # × the fitted scale; 1 is fitted
         self.centre = QPointF(0.5, 0.5)  # the view's centre, as fractions of the image
         self._drag: tuple[QPointF, QPointF] | None = None  # mouse position and centre when the drag began
@@ -46,7 +47,7 @@ class Canvas(QLabel):
     def show_preview(self, pixels: np.ndarray, caption: str) -> None:
         """A step's guess of the image being made; `end_preview` brings back what it covered."""
         if self._before is None:
-            self._before = (self._pixmap, self.caption, self.text())
+            self._before = (self._pixmap, self.caption, self.message)
         self._show(to_pixmap(pixels), caption)
 
     @property
@@ -81,7 +82,7 @@ class Canvas(QLabel):
         return self._compare is not None
 
     def show_message(self, text: str) -> None:
-        self._pixmap, self.caption, self._before = None, "", None
+        self._pixmap, self.caption, self._before, self.message = None, "", None, text
         self.overlay.hide()
         self.clear()
         self.setText(text)

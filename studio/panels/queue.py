@@ -24,8 +24,12 @@ class QueueView(QListWidget):
 
     def bind(self, jobs) -> None:
         """Follow a JobModel's waiting jobs."""
-        jobs.queue_changed.connect(lambda: self.show_jobs(jobs.waiting()))
-        self.show_jobs(jobs.waiting())
+        self._jobs = jobs
+        jobs.queue_changed.connect(self._follow)
+        self._follow()
+
+    def _follow(self) -> None:
+        self.show_jobs(self._jobs.waiting())
 
     def show_jobs(self, jobs: list) -> None:
         """The waiting jobs (studio.jobs.Job), next first."""

@@ -155,7 +155,8 @@ class SettingsPanel(QWidget):
         self._model_accept = config.decoder.accept_cosine
         self.accept.setValue(config.decoder.accept_cosine)
         self.size.clear()
-        self.size.addItems([f"{s} px" for s in sizes])
+        for s in sizes:
+            self.size.addItem(f"{s} px", s)
         self.size.setCurrentIndex(sizes.index(config.default_size) if config.default_size in sizes else len(sizes) - 1)
 
     def note_time(self, size: int, seconds: float) -> None:
@@ -251,7 +252,7 @@ class SettingsPanel(QWidget):
             pass  # a damaged settings file: keep the defaults
 
     def settings(self) -> Settings:
-        size = int(self.size.currentText().split()[0]) if self.size.count() else None
+        size = self.size.currentData() if self.size.count() else None
         return Settings(prior_guidance=self.prior_guidance.value, decoder_guidance=self.decoder_guidance.value,
                         layout_guidance=self.layout_guidance.value, decoder_candidates=self.candidates.value(),
                         accept_cosine=self.accept.value(),

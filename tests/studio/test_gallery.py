@@ -154,3 +154,24 @@ def test_canvas_compares_a_pinned_image_right_of_a_divider_that_follows_the_mous
     assert red(500) == 255 and canvas.overlay.text() == "seed 3 · 1600%  |  seed 2"
     canvas.compare_with(None)
     assert not canvas.comparing and red(500) == 40 and canvas.overlay.text() == "seed 3 · 1600%"
+
+
+def test_canvas_previews_cover_what_was_shown_until_a_result_or_the_job_end(qtbot):
+    from studio.panels.canvas import Canvas
+    canvas = Canvas()
+    qtbot.addWidget(canvas)
+    pixels = np.zeros((16, 16, 3), np.uint8)
+    canvas.show_message("Type a prompt")
+    canvas.show_preview(pixels, "decoder · 16 px · step 1/2")
+    canvas.show_preview(pixels, "decoder · 16 px · step 2/2")
+    assert canvas.previewing and canvas.caption.endswith("step 2/2")
+    canvas.end_preview()  # cancelled: the message comes back
+    assert not canvas.previewing and canvas.text() == "Type a prompt" and canvas.caption == ""
+    canvas.show_pixels(pixels, "seed 1")
+    canvas.show_preview(pixels, "prior · step 1/2")
+    canvas.end_preview()
+    assert canvas.caption == "seed 1" and canvas.pixmap() is not None
+    canvas.show_preview(pixels, "decoder · 16 px · step 1/2")
+    canvas.show_pixels(pixels, "seed 2")  # the result replaces the previews: nothing to bring back
+    canvas.end_preview()
+    assert canvas.caption == "seed 2" and not canvas.previewing
