@@ -47,3 +47,10 @@ def test_worker_is_the_only_bridge():
     """Widgets never run the engine themselves: only studio/worker.py imports the pipeline or loader."""
     users = {p.name for p in (ROOT / "studio").rglob("*.py") if engine_calls(p)}
     assert users == {"worker.py"}
+
+
+def test_architecture_contracts_hold():
+    """The import-linter contracts of pyproject.toml (layers, the studio's surface, no cycles) are kept."""
+    done = subprocess.run([str(Path(sys.executable).with_name("lint-imports"))], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
