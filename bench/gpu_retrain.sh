@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The jitter retrain of the embedded default in one device call: CLIP, then the prior, then the decoder, each
-# from the shipped bundle's weights and on the jittered world, fitted to the call's deadline; the candidate
+# The jitter retrain of the embedded default in one run on a GPU: CLIP, then the prior, then the decoder, each
+# from the shipped bundle's weights and on the jittered world, fitted to a time limit (SECONDS); the candidate
 # bundle, its training logs and the done-when picture go to OUT (docs/gpu-training.md: why, and what to
 # measure after). The upsamplers, conditioned on pixels only, stay the shipped ones.
 #
 #   bash bench/gpu_retrain.sh OUT [SECONDS=540] [DEVICE=cuda] [BATCH=512] [SCENES=60000]
 #
-# Carry .whl (open_clip_torch and what it needs; docs/gpu-training.md) where the machine has no open_clip.
+# Wheels in .whl/ (open_clip_torch and what it needs; docs/gpu-training.md) are installed first where the
+# machine has no open_clip and no network.
 # The caches render first, on every core; of the time left then, less a minute for the export and the picture,
 # CLIP gets 40%, the prior 10% and the decoder the rest. CLIP's batches are drawn by one process per spare core.
 set -euo pipefail
