@@ -12,6 +12,7 @@ from .nn.conditioning import DecoderConditioning
 from .nn.transformer import PriorTransformer
 from .nn.unet import UNet
 from .stages.embed import ClipEncoder, ClipTowers
+from .vocabulary import Vocabulary
 
 
 def clip_dtype(device: torch.device | str, dtype: torch.dtype) -> torch.dtype:
@@ -40,6 +41,7 @@ class UnCLIP:
     model_id: str = "random"
     fingerprint: str = ""
     processes: dict = field(default_factory=dict)
+    vocabulary: Vocabulary | None = None  # what its captions were made of, where its bundle says (vocabulary.json)
 
     @classmethod
     def random(cls, config: BundleConfig, seed: int = 0) -> "UnCLIP":

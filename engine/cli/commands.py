@@ -77,10 +77,17 @@ def _write(images: list, paths: list[Path]) -> None:
 
 
 def _checked_request(model: UnCLIP, request) -> None:
+    """Settings the model cannot run are a user error; a prompt it will not read as asked gets a warning on stderr
+    (too long for CLIP; none of its words in the model's vocabulary, where the bundle carries one)."""
     resolve_settings(model, request.settings)
     if request.prompt and model.clip.token_count(request.prompt) > model.config.clip.context_length:
         print(f"warning: the prompt is longer than CLIP's {model.config.clip.context_length} tokens; "
               "the rest is ignored", file=sys.stderr)
+    if request.prompt and model.vocabulary is not None:
+        known, unknown = model.vocabulary.known(request.prompt)
+        if unknown and not known:
+            print(f"warning: none of these words are in the model's vocabulary ({', '.join(unknown)}); "
+                  f"it knows: {model.vocabulary.summary()}", file=sys.stderr)
 
 
 def cmd_generate(args) -> None:

@@ -5,6 +5,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from ..vocabulary import FILE as VOCABULARY, Vocabulary
 from ..weights import WEIGHT_SUFFIXES, BundleError
 
 DOCUMENTATION = {".md", ".png", ".jpg", ".jpeg", ".webp", ".gif"}  # suffixes `fingerprint` skips
@@ -29,14 +30,34 @@ def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n")
 
 
+def read_vocabulary(folder: Path) -> Vocabulary | None:
+    """The bundle's vocabulary.json (what its captions were made of), or None where it has none."""
+    path = folder / VOCABULARY
+    if not path.is_file():
+        return None
+    try:
+        return Vocabulary.from_dict(read_json(path))
+    except (KeyError, TypeError, ValueError) as err:
+        raise BundleError(f"{folder.name}/{VOCABULARY}: {err}")
+
+
+def write_vocabulary(folder: Path, vocabulary: Vocabulary) -> Path:
+    """vocabulary.json in a bundle folder."""
+    write_json(folder / VOCABULARY, vocabulary.to_dict())
+    return folder / VOCABULARY
+
+
 def _documentation(path: Path) -> bool:
-    """A file the loader never reads: the model card, its pictures, its evaluation tables (eval*.json)."""
-    return path.suffix.lower() in DOCUMENTATION or (path.suffix == ".json" and path.name.startswith("eval"))
+    """A file that changes no pixel: the model card, its pictures, its evaluation tables (eval*.json), the
+    vocabulary (vocabulary.json: what the prompt box and the CLI say about a prompt, never what the model reads)."""
+    return path.suffix.lower() in DOCUMENTATION or (path.suffix == ".json" and path.name.startswith("eval")) \
+        or path.name == VOCABULARY
 
 
 def fingerprint(*folders: Path) -> str:
     """A short content hash of what a bundle computes with: configs in full, weights in full up to 64 MiB, else
-    size + ends; the model card, pictures and evaluation tables are left out, so editing them keeps the hash."""
+    size + ends; the model card, pictures, evaluation tables and vocabulary.json are left out (they change no
+    pixel), so editing them keeps the hash that saved images name."""
     h = hashlib.sha256()
     for folder in folders:
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")

@@ -126,8 +126,8 @@ def networks(model: UnCLIP, folder: Path) -> str:
                         for stage, net, m, sub, default in rows)
             + f"\n\nIn all {sum(n.values()):.2f} M parameters, {_mb(folder):.1f} MB of fp16 safetensors. "
             f"Default output {c.default_size} px; {c.upsamplers[-1].size} px is a final-render option.\nBundle hash "
-            f"`{fingerprint(folder)}` (`engine.families.fingerprint`: the configs and weights; this card, its pictures "
-            f"and the\n`eval*.json` tables are left out), recorded in every PNG the bundle makes.")
+            f"`{fingerprint(folder)}` (`engine.families.fingerprint`: the configs and weights; this card, its pictures, "
+            f"the\n`eval*.json` tables and `vocabulary.json` are left out), recorded in every PNG the bundle makes.")
 
 
 class _Forms:
@@ -150,13 +150,20 @@ def _quoted(lines: list[str]) -> str:
     return "\n".join(f"- “{line}”" for line in lines)
 
 
-def knowledge() -> str:
-    """The 'What it knows' section: the world's whole vocabulary and caption grammar, read from world.py."""
+def templates() -> dict[str, list[str]]:
+    """The world's caption templates by object count ("one", "two", "three"), and what ⟨background⟩ stands for
+    ("background": one phrase per kind of world.BACKGROUNDS), read from `world.caption`."""
     one = (Thing("⟨shape⟩", "⟨colour⟩", "⟨size⟩", "⟨position⟩"),)
     two = tuple(Thing(f"⟨shape {i}⟩", f"⟨colour {i}⟩", "⟨size⟩", f"⟨position {i}⟩") for i in (1, 2))
     three = tuple(Thing(f"⟨shape {i}⟩", f"⟨colour {i}⟩", "⟨size⟩", f"⟨position {i}⟩") for i in (1, 2, 3))
-    backgrounds = [world._background_phrase(Scene((), kind, ("⟨colour A⟩", "⟨colour B⟩")), _Forms())
-                   for kind in world.BACKGROUNDS]
+    return {"one": captions(one), "two": captions(two), "three": captions(three),
+            "background": [world._background_phrase(Scene((), kind, ("⟨colour A⟩", "⟨colour B⟩")), _Forms())
+                           for kind in world.BACKGROUNDS]}
+
+
+def knowledge() -> str:
+    """The 'What it knows' section: the world's whole vocabulary and caption grammar, read from world.py."""
+    forms = templates()
     rgb = ", ".join(f"{k} {tuple(v)}" for k, v in world.COLORS.items())
     places = ", ".join(f"{k} ({x:g}, {y:g})" for k, (x, y) in world.POSITIONS.items())
     sizes = ", ".join(f"{k} {v:g}" for k, v in world.SIZES.items())
@@ -178,19 +185,23 @@ words or styles.
 
 Captions, one phrasing drawn at random per scene (`world.caption`); a/an follows the next word. One object:
 
-{_quoted(captions(one))}
+{_quoted(forms["one"])}
 
 where ⟨background⟩ is one of:
 
-{_quoted(backgrounds)}
+{_quoted(forms["background"])}
 
 Two objects, whose sizes are never named (three join as
-“{captions(three)[0]}”):
+“{forms["three"][0]}”):
 
-{_quoted(captions(two))}
+{_quoted(forms["two"])}
 
 The world can also draw unnamed jitter, detail no caption names (`--jitter`: offsets within a position up to {off} of
-the picture, sizes ±{scale}, turns ±{turn}°, the pattern's phase)."""
+the picture, sizes ±{scale}, turns ±{turn}°, the pattern's phase).
+
+These words, by group, and these templates ship beside the weights in `vocabulary.json` (read by
+`engine.vocabulary`; written by `python main.py train vocabulary` and by `train export`), which no stage reads: the
+command line warns when a prompt has none of the words, and goes on."""
 
 
 def write_card(folder: Path, model: UnCLIP, table_md: str, times: dict, notes: str = "") -> Path:

@@ -14,6 +14,7 @@ import torch
 from ..devices import resolve_device
 from ..errors import UserError
 from ..families import default_bundle_path, load_bundle, save_bundle
+from ..families.files import write_vocabulary
 from ..model import UnCLIP
 from .card import pictures, training_times, write_card
 from .data import FAVOURED, scene_set
@@ -21,6 +22,7 @@ from .loop import logged_seconds
 from .recipe import DEFAULT_BUNDLE
 from .stages import train_clip, train_decoder, train_prior, train_upsampler
 from .table import markdown
+from .vocabulary import world_vocabulary
 from .world import SHAPES
 
 STAGES = ("clip", "prior", "decoder", "upsampler0", "upsampler1")
@@ -144,11 +146,14 @@ def share(budget: Budget | None) -> dict[str, float]:
 
 
 def export(run_dir: Path, out: Path, init: str | None = None) -> Path:
-    """Write the trained stages (the rest from `init`) as the embedded bundle (fp16 safetensors)."""
+    """Write the trained stages (the rest from `init`) as the embedded bundle (fp16 safetensors), with the world's
+    vocabulary.json."""
     missing = [s for s in STAGES if not (run_dir / f"{s}.pt").is_file()]
     if missing and init is None:
         raise UserError(f"cannot export: stages not trained yet: {', '.join(missing)} (in {run_dir})")
-    return save_bundle(trained_model(run_dir, init), out, dtype=torch.float16)
+    model = trained_model(run_dir, init)
+    model.vocabulary = world_vocabulary()
+    return save_bundle(model, out, dtype=torch.float16)
 
 
 def card(run_dir: Path, folder: Path, eval_json: Path, notes: Path | None) -> Path:
@@ -161,7 +166,8 @@ def card(run_dir: Path, folder: Path, eval_json: Path, notes: Path | None) -> Pa
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="unclip-studio train", description=__doc__)
-    parser.add_argument("stage", choices=STAGES + ("all", "export", "card"))
+    parser.add_argument("stage", choices=STAGES + ("all", "export", "card", "vocabulary"),
+                        help="a stage, all of them, or: export a bundle, write its card, write its vocabulary.json")
     parser.add_argument("--run", default="runs/default", help="checkpoint folder (resumes from it)")
     parser.add_argument("--steps", type=int, help="train the stage to this step (default: the recipe's segments)")
     parser.add_argument("--scenes", type=int, default=20000, help="rendered scenes for CLIP, prior and decoder")
@@ -193,6 +199,9 @@ def main(argv: list[str]) -> None:
     run_dir = Path(args.run)
     if args.stage == "export":
         print(export(run_dir, Path(args.out), args.init))
+        return
+    if args.stage == "vocabulary":  # the world's words into a bundle folder; no weights change, nor its hash
+        print(write_vocabulary(Path(args.out), world_vocabulary()))
         return
     if args.stage == "card":
         print(card(run_dir, Path(args.out), Path(args.eval), Path(args.notes) if args.notes else None))

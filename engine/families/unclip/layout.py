@@ -5,6 +5,7 @@
     prior/    config.json model.safetensors          (absent in an image-variations bundle)
     decoder/  config.json model.safetensors conditioning.safetensors
     upsampler_<size>/  config.json first.safetensors [last.safetensors]
+    [vocabulary.json]              the words its captions were made of (engine/vocabulary.py); not hashed
 """
 from __future__ import annotations
 

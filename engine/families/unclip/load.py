@@ -13,7 +13,7 @@ from ...nn.transformer import PriorTransformer
 from ...nn.unet import UNet
 from ...stages.embed import ClipEncoder, ClipTowers
 from ...weights import IDENTITY, BundleError, load_module, read_files, weight_files
-from ..files import read_json
+from ..files import read_json, read_vocabulary
 from .layout import CONDITIONING, CONFIG, FIRST, LAST, MODEL
 
 
@@ -56,4 +56,5 @@ def load(folder: Path, index: dict, device: torch.device | str, dtype: torch.dty
         first = module(lambda: UNet(cfg.network), name, FIRST)
         last = module(lambda: UNet(cfg.network), name, LAST) if cfg.last_step_model else None
         upsamplers.append(Upsampler(first, last))
-    return UnCLIP(config, ClipEncoder(clip, config.clip), prior, decoder, conditioning, upsamplers)
+    return UnCLIP(config, ClipEncoder(clip, config.clip), prior, decoder, conditioning, upsamplers,
+                  vocabulary=read_vocabulary(folder))

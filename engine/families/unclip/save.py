@@ -9,7 +9,7 @@ from torch import nn
 
 from ...config import to_dict
 from ...model import UnCLIP
-from ..files import write_json
+from ..files import write_json, write_vocabulary
 from .layout import CONDITIONING, CONFIG, FIRST, FORMAT, LAST, MODEL, SUFFIX, upsampler_folder
 
 
@@ -21,8 +21,8 @@ def _save(module: nn.Module, path: Path, dtype: torch.dtype | None = None) -> No
 
 
 def save_bundle(model: UnCLIP, folder: str | Path, dtype: torch.dtype | None = None) -> Path:
-    """Write a bundle folder in the studio's own layout that `load_bundle` reads back exactly
-    (`dtype`, e.g. float16, stores the weights smaller; they load in the model's dtype)."""
+    """Write a bundle folder in the studio's own layout that `load_bundle` reads back exactly, its vocabulary
+    included (`dtype`, e.g. float16, stores the weights smaller; they load in the model's dtype)."""
     folder, c = Path(folder), model.config
     ups = [upsampler_folder(u.size) for u in c.upsamplers]
     write_json(folder / "model_index.json", {"format": FORMAT, "name": c.name, "upsamplers": ups,
@@ -39,4 +39,6 @@ def save_bundle(model: UnCLIP, folder: str | Path, dtype: torch.dtype | None = N
         _save(up.first, folder / name / f"{FIRST}{SUFFIX}", dtype)
         if up.last is not None:
             _save(up.last, folder / name / f"{LAST}{SUFFIX}", dtype)
+    if model.vocabulary is not None:
+        write_vocabulary(folder, model.vocabulary)
     return folder
