@@ -12,7 +12,8 @@ its opaque box, fitted into a CELL px square (longer side = CELL, centred, premu
 row by row, COLUMNS a row. Names start from CLDR (`emoji`'s short name and aliases, and `unicodedata.name`)
 and are cleaned by hand in THINGS below: one plain caption noun per thing ("cat" for CAT FACE, "car" for
 AUTOMOBILE), no noun twice, none that is a word of the shapes world (its shapes, colours, sizes, positions)
-or of its captions ("picture", "background"). A synonym survives only if no other thing claims it.
+or of its captions ("picture", "background", "and"). A synonym survives only if no other thing claims it.
+Each thing's article is "a" or "an", or "some" for the plural and mass nouns in SOME ("some grapes").
 
 A thing's colour word (COLOR_WORDS, by hand: "a red apple", "a yellow banana") is one of the world's colours,
 given only where the drawing is plainly that colour and the word is one people use for the thing: at least
@@ -40,7 +41,7 @@ FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
 CELL, COLUMNS = 48, 20
 COLOR_SHARE = 0.3  # a colour word needs this share of the glyph's opaque pixels in the colour's hue class
 RESERVED = {*SHAPES, *COLORS, *SIZES, *(w for p in POSITIONS for w in p.split()), "picture", "background",
-            "gradient", "striped", "dotted", "and", "with", "on", "of", "the", "a", "an"}
+            "gradient", "striped", "dotted", "and", "with", "on", "the", "a", "an", "some"}
 
 # category → "emoji noun[; synonym, synonym]" (the noun is what captions say; synonyms are hand-picked extras)
 THINGS: dict[str, list[str]] = {
@@ -72,13 +73,13 @@ THINGS: dict[str, list[str]] = {
         "🍲 stew", "🍣 sushi", "🍙 rice ball", "🍚 rice", "🍛 curry", "🥟 dumpling", "🍦 ice cream",
         "🍩 doughnut; donut", "🍪 cookie; biscuit", "🎂 cake; birthday cake", "🧁 cupcake", "🥧 pie",
         "🍫 chocolate", "🍬 sweet; candy", "🍭 lollipop", "🍮 pudding; custard", "🍯 honey", "🍼 baby bottle",
-        "🥛 milk", "☕ coffee", "🍵 tea", "🧃 juice box", "🥤 soda; soft drink", "🍺 beer", "🍷 wine",
+        "🥛 glass of milk; milk", "☕ coffee", "🍵 tea", "🧃 juice box", "🥤 soda; soft drink", "🍺 beer", "🍷 wine",
         "🍸 cocktail", "🧋 bubble tea", "🥄 spoon", "🍴 cutlery", "🔪 knife", "🥢 chopsticks",
         "🍿 popcorn", "🧂 salt", "🥜 peanuts", "🌰 chestnut", "🫘 beans", "🧈 butter", "🥫 tin can",
         "🍱 bento box", "🫖 teapot", "🫒 olive", "🫓 flatbread", "🧊 ice cube", "🫚 ginger",
     ],
     "plant": [
-        "🌵 cactus", "🌲 pine tree; evergreen", "🌳 tree", "🌴 palm tree", "🌱 sprout; seedling", "🌿 herb",
+        "🌵 cactus", "🌲 pine tree; evergreen", "🌳 tree", "🌴 palm tree", "🌱 sprout; seedling", "🌿 herbs; herb",
         "🍀 clover; four leaf clover", "🍁 maple leaf", "🍂 autumn leaves", "🍄 mushroom; toadstool",
         "💐 bouquet", "🌷 tulip", "🌹 rose", "🌺 hibiscus", "🌸 cherry blossom", "🌼 flower", "🌻 sunflower",
         "🪴 potted plant; houseplant", "🎄 christmas tree", "🪵 log; wood", "🪨 rock; stone", "🪷 lotus",
@@ -86,7 +87,7 @@ THINGS: dict[str, list[str]] = {
     ],
     "sky": [
         "☀️ sun", "🌙 moon; crescent moon", "☁️ cloud", "🌧 rain cloud", "⛈ thunderstorm; storm",
-        "⚡ lightning; lightning bolt", "❄️ snowflake", "⛄ snowman", "🌈 rainbow", "☂️ umbrella", "🌪 tornado",
+        "⚡ lightning bolt; lightning", "❄️ snowflake", "⛄ snowman", "🌈 rainbow", "☂️ umbrella", "🌪 tornado",
         "💧 water drop; droplet, raindrop", "🔥 fire; flame", "🌊 wave", "☄️ comet", "🪐 planet; saturn",
         "🌍 globe; earth, world", "🌋 volcano", "🏔 mountain", "🏝 island", "🏜 desert", "🏖 beach",
         "🌅 sunrise; sunset",
@@ -97,7 +98,7 @@ THINGS: dict[str, list[str]] = {
         "🏨 hotel", "🏪 shop; store", "🏫 school", "💒 chapel", "⛪ church", "🕌 mosque",
         "🕍 synagogue", "⛩ shrine; torii", "🗼 tower", "🗽 statue; statue of liberty", "⛲ fountain", "⛺ tent",
         "🎡 ferris wheel", "🎢 roller coaster", "🎠 carousel; merry-go-round", "🌉 bridge", "🛖 hut",
-        "🧱 bricks; brick wall", "🛤 railway; railway track", "🗺 map", "🚦 traffic light", "🚧 roadworks",
+        "🧱 bricks; brick wall", "🛤 railway; railway track", "🗺 map", "🚦 traffic light", "🚧 barrier; roadworks",
         "⚓ anchor", "🛝 slide; playground slide", "🎪 circus; circus tent", "⛽ fuel pump; petrol pump",
         "🚏 bus stop", "🪧 sign; placard", "🏯 pagoda",
     ],
@@ -140,10 +141,11 @@ THINGS: dict[str, list[str]] = {
     ],
     "sport": [
         "⚽ football; soccer ball", "🏀 basketball", "🏉 rugby ball", "⚾ baseball", "🥎 softball",
-        "🎾 tennis ball", "🏐 volleyball", "🎱 pool ball; billiard ball", "🏓 ping pong; table tennis",
-        "🏸 badminton; shuttlecock", "🏒 hockey stick", "🥍 lacrosse", "🏏 cricket bat", "⛳ golf",
+        "🎾 tennis ball", "🏐 volleyball", "🎱 pool ball; billiard ball", "🏓 ping pong paddle; table tennis",
+        "🏸 shuttlecock; badminton", "🏒 hockey stick", "🥍 lacrosse stick; lacrosse", "🏏 cricket bat",
+        "⛳ golf flag; golf",
         "🎣 fishing rod", "🥊 boxing glove", "⛸ ice skate", "🎿 skis", "🥌 curling stone",
-        "🎯 dartboard; target", "🏆 trophy; cup", "🥇 medal; gold medal", "🎳 bowling", "🥏 frisbee",
+        "🎯 dartboard; target", "🏆 trophy; cup", "🥇 medal; gold medal", "🎳 bowling pins; bowling", "🥏 frisbee",
         "🤿 snorkel; diving mask",
     ],
     "clothing": [
@@ -155,6 +157,17 @@ THINGS: dict[str, list[str]] = {
         "🪭 folding fan; fan", "🧳 suitcase; luggage", "🎒 backpack; rucksack", "💼 briefcase",
     ],
 }
+# things that captions count as plural or mass nouns: "some grapes", "some small rice", never "a grapes"
+SOME = {
+    "grapes", "cherries", "blueberries", "fries", "noodles", "pancakes", "beans", "peanuts", "rice", "honey", "salt",
+    "butter", "cheese", "bread", "chocolate", "popcorn", "sushi", "spaghetti", "bacon", "meat", "wheat", "broccoli",
+    "corn", "garlic", "ginger", "cutlery", "chopsticks", "books", "jeans", "scissors", "glasses", "sunglasses",
+    "headphones", "maracas", "gloves", "socks", "shorts", "skis", "swords", "chains", "scales", "fireworks",
+    "high heels", "flip flops", "ballet shoes", "goggles", "nesting dolls", "autumn leaves", "yarn", "thread",
+    "lotion", "bricks", "bowling pins", "herbs",
+}
+AN = {"hourglass"}  # "an" before a consonant letter; and "a" before a vowel letter:
+A = {"ufo", "unicorn"}
 # CLDR names and aliases that are no plain word for the drawing (brands, memes, labels, glyph descriptions)
 SYNONYM_DROP = {
     "harambe", "flipper", "cooking", "hocho", "tada", "iphone", "zap", "sunny", "birthday", "art", "dollar", "cup",
@@ -169,10 +182,10 @@ SYNONYM_DROP = {
 COLOR_WORDS: dict[str, str] = {
     "red": "apple, strawberry, tomato, cherries, chili pepper, rose, balloon, car, fire engine, postbox, lobster, "
            "boxing glove, ladybird, telephone, lipstick, backpack, helmet, scarf, high heels, toolbox, magnet, lantern",
-    "yellow": "banana, lemon, sun, moon, corn, cheese, chick, lightning, light bulb, sponge, pencil, taxi, bell, key, "
-              "sunflower, softball, flower, trumpet, saxophone, crown, coin",
+    "yellow": "banana, lemon, sun, moon, corn, cheese, chick, lightning bolt, light bulb, sponge, pencil, taxi, bell, "
+              "key, sunflower, softball, flower, trumpet, saxophone, crown, coin",
     "orange": "tangerine, carrot, pumpkin, tiger, shrimp, fire, tent",
-    "green": "frog, cucumber, lizard, dragon, pine tree, christmas tree, broccoli, lettuce, cactus, clover, herb, "
+    "green": "frog, cucumber, lizard, dragon, pine tree, christmas tree, broccoli, lettuce, cactus, clover, herbs, "
              "beetle, bell pepper, tree, palm tree, sprout, turtle",
     "blue": "jeans, dress, blueberries, pen, umbrella",
     "white": "cloud, snowman, sheep, swan, polar bear, dove, envelope, baseball, goose, toilet roll",
@@ -292,9 +305,9 @@ def main() -> None:
     claimed = [s for syns in candidates for s in syns]
     taken = set(nouns)
     colors = {n.strip(): c for c, names in COLOR_WORDS.items() for n in names.split(",")}
-    unknown = sorted(set(colors) - taken)
+    unknown = sorted((set(colors) | SOME | AN | A) - taken)
     if unknown:
-        raise SystemExit(f"COLOR_WORDS names no thing: {unknown}")
+        raise SystemExit(f"COLOR_WORDS, SOME, AN or A name no thing: {unknown}")
     rows, cells = [], []
     for i, ((ch, category, noun, _), syns) in enumerate(zip(things, candidates)):
         cell = draw(ch, font)
@@ -304,7 +317,8 @@ def main() -> None:
             raise SystemExit(f"{noun}: only {color_share(cell, color):.0%} of it is {color} (COLOR_WORDS)")
         keep = [s for s in syns if s not in taken and s not in SYNONYM_DROP and claimed.count(s) == 1
                 and not set(s.split()) & RESERVED]
-        rows.append({"noun": noun, "category": category, "cell": i, "emoji": ch,
+        article = "some" if noun in SOME else "an" if noun in AN or noun[0] in "aeiou" and noun not in A else "a"
+        rows.append({"noun": noun, "article": article, "category": category, "cell": i, "emoji": ch,
                      "codepoints": [f"U+{ord(c):04X}" for c in ch], "cldr": data[ch]["en"].strip(":").replace("_", " "),
                      "synonyms": keep, "color": color})
     rows_n = -(-len(cells) // COLUMNS)

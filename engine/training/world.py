@@ -1,5 +1,10 @@
 """A procedural, captioned world: 1–3 coloured shapes on solid, gradient or patterned backgrounds.
 
+A scene may also hold everyday things from the emoji atlas (`Item`, see atlas.py; the everyday world of
+everyday.py samples them): drawn as they are, never tinted, named by their noun and, where the atlas gives the
+drawing a true colour word, half of the time by it too ("a red apple"). Shapes-only scenes render, caption and
+twin exactly as they always have.
+
 Scenes live in continuous coordinates ([0, 1]², y down), so any window renders at any size:
 the whole picture at 64 px for the decoder, or a 64 px crop of the 1024 px picture for an upsampler.
 Rendering is anti-aliased by supersampling; everything is deterministic from a seed.
@@ -15,6 +20,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .atlas import load as load_atlas
+
 SHAPES = ("circle", "square", "triangle", "star", "heart", "ring", "cross", "diamond")
 COLORS = {
     "red": (220, 40, 40), "orange": (245, 140, 30), "yellow": (245, 220, 40), "green": (40, 170, 60),
@@ -26,6 +33,7 @@ POSITIONS = {
     "centre": (0.5, 0.5), "left": (0.25, 0.5), "right": (0.75, 0.5), "top": (0.5, 0.25), "bottom": (0.5, 0.75),
     "top left": (0.25, 0.25), "top right": (0.75, 0.25), "bottom left": (0.25, 0.75), "bottom right": (0.75, 0.75),
 }
+ITEM_SIZES = {"small": 0.19, "medium": 0.24, "large": 0.31}  # a thing's half side, of the picture: 24/31/40 px at 64
 BACKGROUNDS = ("solid", "gradient", "stripes", "dots")
 # ± fraction of the picture, ± fraction of r, ± degrees, ± fraction of the stripes' period. Turns stay small: a
 # square turned 45° is a diamond; so do stripe shifts: half a period swaps the two colours the caption orders.
@@ -45,8 +53,21 @@ class Thing:
 
 
 @dataclass(frozen=True)
+class Item:
+    """An everyday thing from the emoji atlas: its look is its own (no colour to choose), its place and size named."""
+
+    noun: str  # the atlas noun: "cat", "red apple" never (a colour word is the caption's, see _named)
+    size: str
+    position: str
+    dx: float = 0.0  # unnamed jitter, as for a Thing
+    dy: float = 0.0
+    scale: float = 1.0
+    angle: float = 0.0
+
+
+@dataclass(frozen=True)
 class Scene:
-    things: tuple[Thing, ...]
+    things: tuple[Thing | Item, ...]
     background: str  # one of BACKGROUNDS
     colors: tuple[str, str]  # background colours (the second unused for solid)
     phase: float = 0.0  # unnamed: the stripes' or dots' shift, a fraction of their period
@@ -107,20 +128,40 @@ def _background_phrase(scene: Scene, rng: np.random.Generator) -> str:
     return f"a {pattern} {a} and {b} background"
 
 
+def _named(x: Thing | Item, rng: np.random.Generator) -> str:
+    """What a caption calls the object: "red star" for a shape; for a thing its noun, or (half of the time, one
+    draw of `rng`) its colour word and noun where the atlas gives one ("red apple")."""
+    if isinstance(x, Thing):
+        return f"{x.color} {x.shape}"
+    color = load_atlas().entry(x.noun).color
+    return f"{color} {x.noun}" if color is not None and rng.random() < 0.5 else x.noun
+
+
+def _article(x: Thing | Item, name: str) -> str:
+    """"a" or "an" before the object's name (the atlas's own before a thing's bare noun: "a unicorn"), or "some"
+    before a thing that the atlas names by a plural or mass noun ("some grapes")."""
+    if isinstance(x, Thing):
+        return _a(name)
+    article = load_atlas().entry(x.noun).article
+    return article if article == "some" or name == x.noun else _a(name)
+
+
 def caption(scene: Scene, rng: np.random.Generator) -> str:
     """One of several natural phrasings of the scene."""
     t = scene.things
     bg = _background_phrase(scene, rng)
+    names = [_named(x, rng) for x in t]
     if len(t) == 1:
-        x = t[0]
-        ac = f"{_a(x.color)} {x.color} {x.shape}"
-        forms = [f"a {x.size} {x.color} {x.shape} on {bg}", f"{ac} on the {x.position}", ac,
-                 f"a {x.size} {x.color} {x.shape}", f"{ac} on {bg}",
-                 f"a picture of a {x.size} {x.color} {x.shape} on the {x.position} of {bg}", f"{bg} with {ac}"]
+        x, name = t[0], names[0]
+        ac = f"{_article(x, name)} {name}"
+        sized = "some" if ac.startswith("some ") else "a"  # before a size word
+        forms = [f"{sized} {x.size} {name} on {bg}", f"{ac} on the {x.position}", ac,
+                 f"{sized} {x.size} {name}", f"{ac} on {bg}",
+                 f"a picture of {sized} {x.size} {name} on the {x.position} of {bg}", f"{bg} with {ac}"]
         return str(rng.choice(forms))
-    items = [f"{_a(x.color)} {x.color} {x.shape}" for x in t]
+    items = [f"{_article(x, name)} {name}" for x, name in zip(t, names)]
     joined = items[0] + "".join((" and " if i == len(items) - 1 else ", ") + s for i, s in enumerate(items[1:], 1))
-    placed = " and ".join(f"{_a(x.color)} {x.color} {x.shape} on the {x.position}" for x in t)
+    placed = " and ".join(f"{item} on the {x.position}" for item, x in zip(items, t))
     forms = [joined, f"{joined} on {bg}", placed, f"{bg} with {joined}"]
     return str(rng.choice(forms))
 
@@ -190,6 +231,9 @@ def render(scene: Scene, size: int, window: tuple[float, float, float, float] = 
     xs, ys = np.meshgrid(x0 + centres * (x1 - x0), y0 + centres * (y1 - y0))
     canvas = _background(scene, xs, ys)
     for thing in scene.things:
+        if isinstance(thing, Item):
+            canvas = _pasted(canvas, thing, (x0, y0), (sx, sy))
+            continue
         cx, cy = POSITIONS[thing.position]
         cx, cy, r = cx + thing.dx, cy + thing.dy, SIZES[thing.size] * thing.scale
         px, py, pr = (cx - x0) * sx, (cy - y0) * sy, r * sx
@@ -209,8 +253,37 @@ def render(scene: Scene, size: int, window: tuple[float, float, float, float] = 
     return np.asarray(image.resize((size, size), Image.Resampling.BOX)) if supersample > 1 else np.asarray(image)
 
 
+def _pasted(canvas: np.ndarray, item: Item, origin: tuple[float, float], scale: tuple[float, float]) -> np.ndarray:
+    """The (n, n, 3) float canvas with the thing's glyph composited over it: its cell, turned clockwise by the
+    item's angle, fills a square of side 2·ITEM_SIZES·scale centred on its place (the window maps by origin, scale)."""
+    cx, cy = POSITIONS[item.position]
+    cx, cy, r = cx + item.dx, cy + item.dy, ITEM_SIZES[item.size] * item.scale
+    glyph = Image.fromarray(load_atlas().glyph(item.noun)).convert("RGBa")  # premultiplied: no dark fringes
+    k = 2 * r * scale[0] / glyph.width  # canvas px per cell px
+    if item.angle:
+        glyph = glyph.rotate(-item.angle, Image.Resampling.BICUBIC, expand=True)
+    w, h = max(1, round(glyph.width * k)), max(1, round(glyph.height * k))
+    left, top = round((cx - origin[0]) * scale[0] - w / 2), round((cy - origin[1]) * scale[1] - h / 2)
+    n = canvas.shape[0]
+    a0, b0, a1, b1 = max(left, 0), max(top, 0), min(left + w, n), min(top + h, n)
+    if a0 >= a1 or b0 >= b1:
+        return canvas  # wholly outside the window
+    if w * h > 16 * n * n:  # a window far inside the thing: resize only the part it sees
+        box = ((a0 - left) / k, (b0 - top) / k, (a1 - left) / k, (b1 - top) / k)
+        part = glyph.resize((a1 - a0, b1 - b0), Image.Resampling.BICUBIC, box=box)
+    else:
+        part = glyph.resize((w, h), Image.Resampling.BICUBIC).crop((a0 - left, b0 - top, a1 - left, b1 - top))
+    rgba = np.asarray(part, np.float32)  # (h, w, 4): colour already times alpha
+    alpha = rgba[..., 3:] / 255
+    out = canvas.copy()
+    out[b0:b1, a0:a1] = out[b0:b1, a0:a1] * (1 - alpha) + np.minimum(rgba[..., :3], rgba[..., 3:])
+    return out
+
+
 def twin(scene: Scene, rng: np.random.Generator) -> Scene:
     """The scene with one attribute changed: a hard negative for contrastive CLIP (shape most often)."""
+    if any(isinstance(t, Item) for t in scene.things):
+        return _twin_with_items(scene, rng)
     things = list(scene.things)
     i = int(rng.integers(len(things)))
     x = things[i]
@@ -223,6 +296,33 @@ def twin(scene: Scene, rng: np.random.Generator) -> Scene:
     elif len(things) > 1:  # the binding case: the same words, the colours on other shapes
         j = (i + 1) % len(things)
         things[i], things[j] = replace(x, color=things[j].color), replace(things[j], color=x.color)
+    else:
+        things[i] = replace(x, size=str(rng.choice([s for s in SIZES if s != x.size])))
+    return replace(scene, things=tuple(things))
+
+
+def _twin_with_items(scene: Scene, rng: np.random.Generator) -> Scene:
+    """twin() for a scene holding things: a thing becomes another (of its own category half of the time) or
+    changes size; a shape changes shape, colour or size. A colour swap binds only shapes, so none is done here."""
+    things = list(scene.things)
+    i = int(rng.integers(len(things)))
+    x, roll = things[i], rng.random()
+    if isinstance(x, Item):
+        if roll < 0.75:
+            atlas = load_atlas()
+            used = {t.noun for t in things if isinstance(t, Item)}
+            kin = rng.random() < 0.5
+            pool = [e.noun for e in atlas.entries if e.noun not in used
+                    and (not kin or e.category == atlas.entry(x.noun).category)]
+            things[i] = replace(x, noun=str(rng.choice(pool)))
+        else:
+            things[i] = replace(x, size=str(rng.choice([s for s in SIZES if s != x.size])))
+    elif roll < 0.5:
+        things[i] = replace(x, shape=str(rng.choice([s for s in SHAPES if s != x.shape])))
+    elif roll < 0.8:
+        shown = scene.colors[: 1 if scene.background == "solid" else 2]
+        used = {t.color for t in things if isinstance(t, Thing)} | set(shown)
+        things[i] = replace(x, color=str(rng.choice([c for c in COLORS if c not in used])))
     else:
         things[i] = replace(x, size=str(rng.choice([s for s in SIZES if s != x.size])))
     return replace(scene, things=tuple(things))
