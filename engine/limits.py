@@ -3,7 +3,7 @@
 MAX_SEED = 2**32 - 1  # user-facing seeds are 32-bit, as in other image tools
 MAX_STEPS = 1000
 MAX_COUNT = 64  # images in one command-line request
-SAMPLER_NAMES = ("ddpm", "ddim")
+SAMPLER_NAMES = ("ddpm", "ddim", "dpm++2m", "unipc")  # engine.diffusion.samplers.SAMPLERS
 # Karlo's sampling presets (kakaobrain/karlo `SAMPLING_CONF`): steps for prior, decoder, upsampler.
 PRESETS = {"fast": (25, 25, 7), "quality": (25, 50, 7)}  # "quality" is Karlo's original "default"
 # The freer variations (the embedded default's model card): the layout left to the noise, fidelity won back by
