@@ -5,8 +5,9 @@ shape / colour / background accuracy on single-object prompts (medium+large, and
 attribute binding on two-object prompts with and without the paper's two-sample prior trick,
 variation consistency and diversity, CLIP retrieval top-1 and shape zero-shot (where shape is
 lost: CLIP, prior or decoder), the decoder alone from each render's own embedding and whether
-its shapes follow its conditioning at all, a Fréchet distance in probe features, and single-object
-accuracy at every stage size.
+its shapes follow its conditioning at all, a Fréchet distance in probe features, single-object
+accuracy at every stage size, and misses inside the vocabulary: whether an object lands on the
+side its prompt names, and two-object prompts shape by shape (`--rows misses`: these alone).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from .chain_rows import decoder_alone, run_requests, shape_follows, variations
 from .clip_rows import retrieval_top1, shape_zero_shot
 from .data import rendered
 from .judging import PROBE_RECIPE, attribute_accuracy, frechet, probe_gate
+from .miss_rows import miss_rows
 from .probe import held_out_accuracy, read, train_probe
 from .prompts import COLOR_NAMES, prompt_of, single_object_prompts
 from .table import markdown
@@ -39,12 +41,13 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500,
              base: Settings = Settings(), probe_checks: int = 500, captions: int = 100,
              probe_cache: Path | None = None, probe_scenes: int = 24_000,
              layout_guidance: float = FREE_LAYOUT.layout_guidance, candidates: int = FREE_LAYOUT.decoder_candidates,
-             probe_jitter: bool = False, probe_device: str = "cpu") -> dict:
+             probe_jitter: bool = False, probe_device: str = "cpu", misses: int = 8, only_misses: bool = False) -> dict:
     """The whole table; `n` prompts per single-object row (fewer elsewhere, as noted in the table).
 
     `base` sets the sampling (steps, guidance) of every generation; sizes are set per row. `probe_jitter`: the
     probe also learns jittered renders, and must pass its gate on jittered held-out renders as well; it trains on
-    `probe_device` and reads on the CPU.
+    `probe_device` and reads on the CPU. `misses`: prompts per position and per shape in the rows of misses inside
+    the vocabulary (0: none); `only_misses`: the probe's rows and those alone.
     """
     rng = np.random.default_rng(seed)
     began = time.time()
@@ -56,6 +59,10 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500,
         table["probe (held-out jittered renders)"] = held[" (jittered)"] = held_out_accuracy(
             probe, seed, probe_checks, jitter=True)
     table["probe gate (≥ 98% per attribute)"] = probe_gate(held)
+    if only_misses:
+        table.update(miss_rows(model, probe, seed, misses, base))
+        table["seconds"] = round(time.time() - began, 1)
+        return table
     s = replace(base, size=256)
 
     scenes = single_object_prompts(rng, n, ("medium", "large"))
@@ -129,6 +136,8 @@ def evaluate(model: UnCLIP, seed: int = 0, n: int = 48, probe_steps: int = 2500,
             "differ (RMS pixel distance, 0–1)": float(np.mean(got["spread"])),
             "moved or resized (pairs)": float(np.mean(got["moved"])),
             "decoder runs per image": float(np.mean(got["draws"]))}
+    if misses:  # last, from their own random stream: the rows above stay what they were
+        table.update(miss_rows(model, probe, seed, misses, base))
     table["seconds"] = round(time.time() - began, 1)
     return table
 
@@ -156,8 +165,20 @@ def main(argv: list[str]) -> None:
                         help="the precision the model runs in (the card's table: float32)")
     parser.add_argument("--device", default="cpu", help="run the model and train the probe on this torch device "
                         "(the card's table: cpu; a probe trained elsewhere is cached under its own name)")
+    parser.add_argument("--rows", choices=("all", "misses"), default="all",
+                        help="misses: only the probe's rows and the misses inside the vocabulary (positions, "
+                        "two objects by shape)")
+    parser.add_argument("--misses", type=int, default=8,
+                        help="prompts per position and per shape in the rows of misses (0: leave them out)")
+    parser.add_argument("--threads", type=int, help="torch's CPU threads (default: torch's own choice)")
     parser.add_argument("--out", help="write the table as JSON here")
     args = parser.parse_args(argv)
+    if args.misses < 0 or args.rows == "misses" and args.misses < 1:
+        raise UserError(f"--misses must be at least 1 with --rows misses, and never negative, got {args.misses}")
+    if args.threads is not None:
+        if args.threads < 1:
+            raise UserError(f"--threads must be at least 1, got {args.threads}")
+        torch.set_num_threads(args.threads)
     if args.prompts < 4:
         raise UserError(f"--prompts must be at least 4 (the variations row takes a quarter of them), got {args.prompts}")
     torch.manual_seed(args.seed)
@@ -168,7 +189,8 @@ def main(argv: list[str]) -> None:
                      probe_scenes=args.probe_scenes or scenes,
                      probe_cache=Path(args.probe_cache) if args.probe_cache else None,
                      layout_guidance=args.layout_guidance, candidates=args.candidates,
-                     probe_jitter=args.probe_jitter, probe_device=device)
+                     probe_jitter=args.probe_jitter, probe_device=device, misses=args.misses,
+                     only_misses=args.rows == "misses")
     print(markdown(table))
     if args.out:
         Path(args.out).write_text(json.dumps(table, indent=2) + "\n")

@@ -59,3 +59,57 @@ def test_the_probe_gate_names_each_attribute_and_renders_that_missed_it():
     assert probe_gate({"": {"shape": 1.0, "pairs": 0.98}}) == "passed"
     got = probe_gate({"": {"shape": 1.0, "pairs": 0.976}, " (jittered)": {"shape": 0.99, "pairs": 0.944}})
     assert got.startswith("FAILED on pairs, pairs (jittered):")
+
+
+def _unit(scenes: list[Scene], size: int = 64) -> torch.Tensor:
+    """Renders as (N, 3, size, size) in [-1, 1]."""
+    return torch.stack([torch.from_numpy(np.array(render(s, size))).permute(2, 0, 1) for s in scenes]).float() / 127.5 - 1
+
+
+def test_position_is_read_from_the_asked_colour_on_any_background():
+    from engine.training.miss_rows import colour_centres, nearest_position, on_side
+    from engine.training.world import POSITIONS
+    backgrounds = [("solid", ("blue", "white")), ("gradient", ("red", "white")), ("gradient", ("yellow", "black")),
+                   ("stripes", ("black", "white")), ("dots", ("green", "purple"))]
+    scenes = [Scene((Thing("heart", "pink" if colours == ("red", "white") else "orange", "small", place),), kind, colours)
+              for place in POSITIONS for kind, colours in backgrounds]
+    centres = colour_centres(_unit(scenes, 128), ["pink" if s.colors == ("red", "white") else "orange" for s in scenes])
+    for scene, centre in zip(scenes, centres):
+        place = scene.things[0].position
+        assert nearest_position(centre) == place and on_side(centre, place), (scene, centre)
+    assert colour_centres(_unit(scenes[:1]), ["pink"]) == [None]  # no such object: not found, never on a side
+    assert not on_side(None, "left") and nearest_position(None) is None
+    assert on_side((0.3, 0.9), "left") and not on_side((0.6, 0.5), "left") and on_side((0.9, 0.2), "top right")
+    assert on_side((0.55, 0.45), "centre") and not on_side((0.3, 0.5), "centre") and on_side((0.2, 0.3), "top")
+
+
+def test_the_largest_component_leaves_stray_pixels_out():
+    from engine.training.miss_rows import largest_component
+    mask = np.zeros((8, 8), bool)
+    mask[1:4, 1:4] = True
+    mask[6, 6] = mask[7, 0] = True
+    assert largest_component(mask).sum() == 9 and not largest_component(mask)[6, 6]
+    band = np.eye(32, dtype=bool) | np.eye(32, k=1, dtype=bool)  # 63 pixels along a diagonal, a gradient's band
+    band[20:24, 2:6] = True  # 16 pixels of an object
+    assert largest_component(band).sum() == 63 and largest_component(band, 0.2).sum() == 16
+    assert not largest_component(np.zeros((4, 4), bool)).any()
+
+
+def test_miss_rows_have_a_value_per_position_and_shape(tiny_model, tmp_path):
+    from engine.requests import Settings
+    from engine.training.miss_rows import miss_rows
+    from engine.training.probe import train_probe
+    from engine.training.world import POSITIONS, SHAPES
+    probe = train_probe(2, 0, batch_size=4, scenes=8, cache=tmp_path)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # 17 tiny runs of a few ms each: threads only wait on each other
+    try:
+        table = miss_rows(tiny_model, probe, 0, 1, Settings(prior_steps=2, decoder_steps=2, upsampler_steps=2))
+    finally:
+        torch.set_num_threads(threads)
+    assert list(table) == [f"position, {k} (1 prompt each, 16 px)" for k in (
+        "on the asked side", "at the asked place", "object of its colour found")] + [
+        f"two objects by shape, {k} (1 prompt each, 16 px)" for k in ("both objects right", "this shape in its colour")]
+    for name, row in table.items():
+        assert list(row) == list(POSITIONS if name.startswith("position") else SHAPES)
+        assert all(0 <= v <= 1 for v in row.values())
