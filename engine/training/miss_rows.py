@@ -12,9 +12,10 @@ import torch.nn.functional as F
 from ..model import UnCLIP
 from ..requests import Settings, TextToImage
 from .chain_rows import run_requests
+from .data import rendered
 from .probe import Probe, read
 from .prompts import COLOR_NAMES
-from .world import COLORS, POSITIONS, SHAPES
+from .world import COLORS, POSITIONS, SHAPES, sample_scene
 
 GRID = 64  # positions are measured on a 64 px grid
 NEAR = 40.0  # a pixel is of a colour when that colour is its nearest of the world's and within this RGB distance
@@ -95,6 +96,17 @@ def nearest_position(centre: tuple[float, float] | None) -> str | None:
     return min(POSITIONS, key=lambda p: np.hypot(POSITIONS[p][0] - centre[0], POSITIONS[p][1] - centre[1]))
 
 
+def position_judge(seed: int, n: int = 500) -> dict[str, float]:
+    """How well `colour_centres` reads positions: on the probe's held-out single-object renders (any background),
+    how often the centre it measures is on the named side and at the named place."""
+    rng = np.random.default_rng(seed + 10_000)  # the stream of `probe.held_out_accuracy`'s single objects
+    scenes = [sample_scene(rng, 1) for _ in range(n)]
+    centres = colour_centres(rendered(scenes, GRID), [sc.things[0].color for sc in scenes])
+    return {"on the named side": float(np.mean([on_side(c, sc.things[0].position) for c, sc in zip(centres, scenes)])),
+            "at the named place": float(np.mean([nearest_position(c) == sc.things[0].position
+                                                 for c, sc in zip(centres, scenes)]))}
+
+
 def position_rows(model: UnCLIP, rng: np.random.Generator, n: int, seed: int, s: Settings) -> dict[str, dict]:
     """"a ⟨colour⟩ ⟨shape⟩ on the ⟨position⟩", `n` prompts per position (shape and colour drawn): how often the
     object of the asked colour has its centre on the asked side, at the asked place (the nearest named position),
@@ -135,12 +147,15 @@ def two_object_rows(model: UnCLIP, probe: Probe, rng: np.random.Generator, n: in
     return rows
 
 
-def miss_rows(model: UnCLIP, probe: Probe, seed: int, n: int, base: Settings = Settings()) -> dict[str, dict]:
-    """Both miss tables at the decoder's size, from their own random stream (seed + 2), named for the card."""
+def miss_rows(model: UnCLIP, probe: Probe, seed: int, n: int, base: Settings = Settings(),
+              checks: int = 500) -> dict[str, dict]:
+    """Both miss tables at the decoder's size, from their own random stream (seed + 2), named for the card; first,
+    how well positions are read from `checks` held-out renders."""
     s = replace(base, size=model.config.decoder.size)
     rng = np.random.default_rng(seed + 2)
     each = f"{n} prompt{'s' * (n != 1)} each, {s.size} px"
-    table = {f"position, {name} ({each})": row for name, row in position_rows(model, rng, n, seed, s).items()}
+    table = {f"position judge ({checks} held-out renders)": position_judge(seed, checks)}
+    table.update({f"position, {name} ({each})": row for name, row in position_rows(model, rng, n, seed, s).items()})
     table.update({f"two objects by shape, {name} ({each})": row
                   for name, row in two_object_rows(model, probe, rng, n, seed, s).items()})
     return table

@@ -104,9 +104,11 @@ def test_miss_rows_have_a_value_per_position_and_shape(tiny_model, tmp_path):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # 17 tiny runs of a few ms each: threads only wait on each other
     try:
-        table = miss_rows(tiny_model, probe, 0, 1, Settings(prior_steps=2, decoder_steps=2, upsampler_steps=2))
+        table = miss_rows(tiny_model, probe, 0, 1, Settings(prior_steps=2, decoder_steps=2, upsampler_steps=2),
+                          checks=20)
     finally:
         torch.set_num_threads(threads)
+    assert table.pop("position judge (20 held-out renders)") == {"on the named side": 1.0, "at the named place": 1.0}
     assert list(table) == [f"position, {k} (1 prompt each, 16 px)" for k in (
         "on the asked side", "at the asked place", "object of its colour found")] + [
         f"two objects by shape, {k} (1 prompt each, 16 px)" for k in ("both objects right", "this shape in its colour")]
