@@ -115,3 +115,22 @@ def test_miss_rows_have_a_value_per_position_and_shape(tiny_model, tmp_path):
     for name, row in table.items():
         assert list(row) == list(POSITIONS if name.startswith("position") else SHAPES)
         assert all(0 <= v <= 1 for v in row.values())
+
+
+def test_eval_runs_the_miss_rows_alone(tiny_bundle, tmp_path):
+    import json
+
+    from engine.cli import main
+    threads = torch.get_num_threads()
+    try:
+        assert main(["eval", "--model", str(tiny_bundle), "--rows", "misses", "--misses", "1", "--probe-steps", "2",
+                     "--probe-scenes", "8", "--probe-cache", "", "--threads", "1", "--out", str(tmp_path / "t.json")]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    table = json.loads((tmp_path / "t.json").read_text())
+    assert list(table)[:3] == ["seed", "probe (held-out renders)", "probe gate (≥ 98% per attribute)"]
+    assert [k.split(" (")[0] for k in list(table)[3:]] == [
+        "position judge", "position, on the asked side", "position, at the asked place",
+        "position, object of its colour found", "two objects by shape, both objects right",
+        "two objects by shape, this shape in its colour", "seconds"]
+    assert main(["eval", "--rows", "misses", "--misses", "0"]) == 2
