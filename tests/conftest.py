@@ -9,13 +9,14 @@ import torch  # noqa: E402
 from engine import UnCLIP, save_bundle  # noqa: E402
 from engine.tiny import tiny_config  # noqa: E402
 
+DEVICE = os.environ.get("UNCLIP_TEST_DEVICE", "cpu")  # bench/gpu_check.sh runs the engine tests on a GPU
 torch.set_num_threads(max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)))
 
 
 @pytest.fixture(scope="session")
 def tiny_model() -> UnCLIP:
     """Every stage at toy size: 16 px decoder, upsamplers to 32 and 64 px."""
-    return UnCLIP.random(tiny_config(), seed=0)
+    return UnCLIP.random(tiny_config(), seed=0).to(DEVICE)
 
 
 @pytest.fixture(scope="session")
