@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from .diffusion.schedule import DiffusionConfig
 from .nn.conditioning import ConditioningConfig
+from .nn.latent_unet import ImageConditioningConfig
+from .nn.movq import MoVQConfig
 from .nn.transformer import PriorConfig
 from .nn.unet import UPSAMPLER_UNET, UNetConfig
 
@@ -33,6 +35,11 @@ class ClipConfig:
     vision: bool = True  # False: a text-only CLIP (Karlo's text→image repo ships no image encoder)
     mean: tuple[float, ...] = OPENAI_MEAN
     std: tuple[float, ...] = OPENAI_STD
+    text_mlp_width: int | None = None  # None: 4 × text_width (open_clip's default ratio)
+    vision_mlp_width: int | None = None  # None: 4 × vision_width; ViT-bigG's is 8192 for 1664
+    vision_quick_gelu: bool | None = None  # None: as quick_gelu (one activation for both towers)
+    gelu_tanh: bool = False  # exact GELU replaced by its tanh approximation (transformers' gelu_new / gelu_pytorch_tanh)
+    norm_eps: float = 1e-5  # every LayerNorm's epsilon
 
     def __post_init__(self) -> None:
         if self.text_width != self.embed_dim:
@@ -75,6 +82,22 @@ class UpsamplerStageConfig:
 
 
 @dataclass(frozen=True)
+class LatentStageConfig:
+    """What a latent decoder adds (Kandinsky 2.2): its image conditioning, the MoVQ that turns its latent into
+    pixels, the output sizes it renders and the schedule it was trained with.
+
+    The decoder stage's network then denoises latents of side size / movq.scale; `sizes` are multiples of
+    movq.scale² (the reference rounds any size up to one).
+    """
+
+    conditioning: ImageConditioningConfig = ImageConditioningConfig()
+    movq: MoVQConfig = MoVQConfig()
+    sizes: tuple[int, ...] = tuple(range(512, 1025, 64))
+    betas: tuple[str, float, float] = ("linear", 0.00085, 0.012)  # diffusers' beta_schedule, beta_start, beta_end
+    steps_offset: int = 1  # "leading" timestep spacing: i · T // n + steps_offset
+
+
+@dataclass(frozen=True)
 class BundleConfig:
     """Every part of an unCLIP model, in the order the image flows through them."""
 
@@ -84,10 +107,13 @@ class BundleConfig:
     decoder: DecoderStageConfig = DecoderStageConfig()
     upsamplers: tuple[UpsamplerStageConfig, ...] = field(default_factory=lambda: (UpsamplerStageConfig(),))
     default_size: int | None = None  # output size when none is asked for; None = the largest stage
+    latent: LatentStageConfig | None = None  # a latent decoder's MoVQ and sizes; None: the decoder makes pixels
 
     @property
     def sizes(self) -> tuple[int, ...]:
-        """Output sizes this bundle can render: the decoder's and each upsampler's."""
+        """Output sizes this bundle can render: the decoder's and each upsampler's (a latent decoder's own list)."""
+        if self.latent is not None:
+            return self.latent.sizes
         return (self.decoder.size,) + tuple(u.size for u in self.upsamplers)
 
 

@@ -8,10 +8,15 @@ from torch import nn
 
 from .config import BundleConfig
 from .diffusion.samplers import Process
+from .diffusion.schedule import Schedule
 from .nn.conditioning import DecoderConditioning
+from .nn.latent_unet import ImageConditionedUNet
+from .nn.movq import MoVQDecoder
 from .nn.transformer import PriorTransformer
 from .nn.unet import UNet
+from .stages.clip_towers import ExactClipTowers
 from .stages.embed import ClipEncoder, ClipTowers
+from .stages.latent_decoder import fit_preview_map, latent_betas, preview_pixels
 from .vocabulary import Vocabulary
 
 
@@ -36,17 +41,24 @@ class UnCLIP:
     clip: ClipEncoder
     prior: PriorTransformer | None  # None in image-variations bundles
     decoder: UNet
-    conditioning: DecoderConditioning
+    conditioning: DecoderConditioning | None  # None for a latent decoder, which conditions itself on z_i
     upsamplers: list[Upsampler]
     model_id: str = "random"
     fingerprint: str = ""
     processes: dict = field(default_factory=dict)
     vocabulary: Vocabulary | None = None  # what its captions were made of, where its bundle says (vocabulary.json)
+    movq: MoVQDecoder | None = None  # a latent decoder's latent → pixels (Kandinsky 2.2); None: the decoder paints
+    derived: dict = field(default_factory=dict)  # computed once from the weights: negative embedding, preview map
 
     @classmethod
     def random(cls, config: BundleConfig, seed: int = 0) -> "UnCLIP":
         """Random weights of the configured shapes (tests, smoke runs, the start of training)."""
         torch.manual_seed(seed)
+        if config.latent is not None:
+            return cls(config=config, clip=ClipEncoder(ExactClipTowers(config.clip), config.clip),
+                       prior=PriorTransformer(config.prior.network) if config.prior else None,
+                       decoder=ImageConditionedUNet(config.decoder.network, config.latent.conditioning),
+                       conditioning=None, upsamplers=[], movq=MoVQDecoder(config.latent.movq)).eval()
         model = cls(
             config=config,
             clip=ClipEncoder(ClipTowers(config.clip), config.clip),
@@ -69,6 +81,10 @@ class UnCLIP:
                  "conditioning": self.conditioning}
         if self.prior is None:
             del named["prior"]
+        if self.conditioning is None:
+            del named["conditioning"]
+        if self.movq is not None:
+            named["movq"] = self.movq
         for i, u in enumerate(self.upsamplers):
             named[f"upsampler{i}.first"] = u.first
             if u.last is not None:
@@ -85,7 +101,7 @@ class UnCLIP:
         """Lay the UNets' convolution weights out channels-last (NHWC): oneDNN and cuDNN pick faster kernels
         (bench/cpu_layout.py measures the ratio on the embedded default)."""
         for module in self.modules().values():
-            if isinstance(module, UNet):
+            if isinstance(module, (UNet, MoVQDecoder)):
                 module.to(memory_format=torch.channels_last)
         return self
 
@@ -111,5 +127,26 @@ class UnCLIP:
                 cfg = self.config.decoder.diffusion
             else:
                 cfg = self.config.upsamplers[int(stage.removeprefix("upsampler"))].diffusion
-            self.processes[stage] = Process(cfg)
+            latent = self.config.latent if stage == "decoder" else None  # its betas are named by the latent stage
+            self.processes[stage] = Process(cfg) if latent is None else \
+                Process(cfg, Schedule(latent_betas(latent.betas, cfg.train_steps)))
         return self.processes[stage]
+
+    def negative_embed(self) -> torch.Tensor:
+        """A latent decoder's unconditional z_i (1, D): CLIP's embedding of an all-zero input image, as diffusers'
+        KandinskyV22PriorPipeline makes its negative_image_embeds."""
+        if "negative" not in self.derived:
+            size = self.config.clip.image_size
+            with torch.inference_mode():
+                zeros = torch.zeros(1, 3, size, size, device=self.clip.device)
+                self.derived["negative"] = self.clip.encode_image(zeros).float()
+        return self.derived["negative"]
+
+    def preview(self, x0: torch.Tensor) -> torch.Tensor:
+        """What a step's pred_x0 looks like (B, 3, h, w), about [-1, 1]: itself, or a latent through a linear map
+        fitted once to the MoVQ."""
+        if self.movq is None:
+            return x0
+        if "preview" not in self.derived:
+            self.derived["preview"] = fit_preview_map(self.movq)
+        return preview_pixels(x0, self.derived["preview"])

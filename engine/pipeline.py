@@ -1,5 +1,7 @@
 """unCLIP end to end: embed → prior → decode → upsample, as a generator of events.
 
+A latent decoder (Kandinsky 2.2) decodes through its MoVQ and has no upsamplers: embed → prior → decode → MoVQ.
+
 `generate` yields StageStarted / StepDone (with previews) / ImageReady, then Finished, Cancelled or Failed;
 engine.runner drains it. A CancelToken is checked between sampler steps.
 """
@@ -27,6 +29,7 @@ from .requests import ImageVariation, Request, Settings, TextToImage
 from .stage import Stage
 from .stages.decoder import decode
 from .stages.embed import TextEncoding
+from .stages.latent_decoder import decode_latent
 from .stages.prior import sample_prior
 from .stages.upsampler import upsample
 
@@ -90,8 +93,9 @@ def to_uint8(x: torch.Tensor) -> torch.Tensor:
 class _Driver:
     """Runs one stage's sampler, turning its steps into events and honouring the cancel token."""
 
-    def __init__(self, cancel: CancelToken, previews: bool):
+    def __init__(self, cancel: CancelToken, previews: bool, to_pixels: Callable[[torch.Tensor], torch.Tensor] | None = None):
         self.cancel, self.previews = cancel, previews
+        self.to_pixels = to_pixels or (lambda x0: x0)  # a latent pred_x0 → something that looks like it
         self.stage: Stage | None = None
         self.step = 0
 
@@ -113,7 +117,7 @@ class _Driver:
     def _preview(self, step: Step):
         if not self.previews:
             return None
-        x0 = step.pred_x0
+        x0 = self.to_pixels(step.pred_x0)
         if x0.shape[-1] > PREVIEW_MAX:
             x0 = F.interpolate(x0.float(), size=(PREVIEW_MAX, PREVIEW_MAX), mode="area")
         return to_uint8(x0).numpy()
@@ -127,7 +131,7 @@ def generate(model: UnCLIP, request: Request, cancel: CancelToken | None = None,
     per-image seeded noise (parity tests replay a reference's draws; strips start from given x_T).
     """
     cancel, start = cancel or CancelToken(), time.perf_counter()
-    drive = _Driver(cancel, previews)
+    drive = _Driver(cancel, previews, model.preview)
     try:
         s = resolve_settings(model, request.settings)
         seeds = list(request.seeds)
@@ -202,19 +206,17 @@ def run_embedding(model: UnCLIP, request: Request) -> torch.Tensor:
 
 def decode_image(model: UnCLIP, z_i: torch.Tensor, text: TextEncoding, uncond: TextEncoding, s: Settings,
                  noise: NoiseFactory, drive: _Driver) -> Generator[Event, None, torch.Tensor]:
-    """The decoder's image (B, 3, 64, 64) in [-1, 1] for each z_i.
+    """The decoder's image (B, 3, 64, 64) in [-1, 1] for each z_i (a latent decoder's: at the asked size).
 
     With several candidates (the paper's two-sample trick of §2.2, one stage on), each image is the first draw
     whose CLIP image embedding reaches cosine `accept_cosine` to z_i, else the closest of all; a draw is made
     only while some image has not been accepted.
     """
-    size = model.config.decoder.size
+    size = model.config.decoder.size if model.movq is None else s.size
     best = best_cos = None
     for k in range(s.decoder_candidates):
         stage = Stage.decoder(size, k)
-        x = yield from drive(stage, s.decoder_steps, decode(
-            model.decoder, model.conditioning, model.process(stage.component), z_i, text, uncond, noise(stage),
-            size, s))
+        x = yield from drive(stage, s.decoder_steps, render(model, stage, z_i, text, uncond, s, noise(stage)))
         if s.decoder_candidates == 1:
             return x
         with torch.inference_mode():
@@ -228,6 +230,16 @@ def decode_image(model: UnCLIP, z_i: torch.Tensor, text: TextEncoding, uncond: T
         if s.accept_cosine < 1 and bool((best_cos >= s.accept_cosine).all()):
             break
     return best
+
+
+def render(model: UnCLIP, stage: Stage, z_i: torch.Tensor, text: TextEncoding, uncond: TextEncoding, s: Settings,
+           noise: NoiseFn) -> Generator[Step, None, torch.Tensor]:
+    """One decoder draw at the stage's size: the pixel decoder's, or a latent decoder's through its MoVQ."""
+    process = model.process(stage.component)
+    if model.movq is None:
+        return decode(model.decoder, model.conditioning, process, z_i, text, uncond, noise, stage.size, s)
+    return decode_latent(model.decoder, model.movq, process, z_i, model.negative_embed(), noise, stage.size, s,
+                         model.config.latent.steps_offset)
 
 
 def upsample_image(model: UnCLIP, x: torch.Tensor, s: Settings, noise: NoiseFactory,

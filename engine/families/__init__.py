@@ -14,13 +14,13 @@ import torch
 
 from ..model import UnCLIP
 from ..weights import BundleError
-from . import karlo, unclip
+from . import kandinsky, karlo, unclip
 from .cache import cached_indexes, looks_like_repo_id, snapshot_folder
 from .family import Family
 from .files import fingerprint, read_json, weights_bytes
 from .unclip import default_bundle_path, save_bundle
 
-FAMILIES: tuple[Family, ...] = (unclip.FAMILY, karlo.FAMILY)
+FAMILIES: tuple[Family, ...] = (unclip.FAMILY, karlo.FAMILY, kandinsky.FAMILY)
 
 __all__ = ["BundleError", "FAMILIES", "Family", "cached_models", "default_bundle_path", "family_of", "fingerprint",
            "load_bundle", "resolve", "save_bundle"]

@@ -55,3 +55,19 @@ def cached_indexes() -> Iterator[tuple[str, dict]]:
             continue
         if isinstance(data, dict):
             yield repo.name.removeprefix("models--").replace("--", "/", 1), data
+
+
+def cached_snapshot(repo: str) -> Path | None:
+    """The cached main snapshot of 'owner/name' with a model_index.json, or None; never touches the network."""
+    try:
+        return snapshot_folder(repo)
+    except BundleError:
+        return None
+
+
+def repo_of(folder: Path) -> str | None:
+    """'owner/name' of a snapshot folder inside a hub cache (…/models--owner--name/snapshots/<revision>), else None."""
+    parts = Path(folder).resolve().parts
+    if len(parts) >= 3 and parts[-2] == "snapshots" and parts[-3].startswith("models--"):
+        return parts[-3].removeprefix("models--").replace("--", "/", 1)
+    return None

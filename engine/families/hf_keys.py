@@ -68,3 +68,32 @@ VISION_MAP = KeyMap(_qkv(_encoder_rules(r"vision_model", "visual")) + (
     Rule(r"vision_model\.post_layernorm\.(\w+)", r"visual.ln_post.\1"),
     Rule(r"visual_projection\.weight", r"visual.proj", "T"),
 ), skip=r".*position_ids")
+
+_RESNET = {"norm1": "norm1", "conv1": "conv1", "time_emb_proj": "time_proj", "norm2": "norm2", "conv2": "conv2",
+           "conv_shortcut": "skip"}
+_ATTENTION = {"group_norm": "norm", "to_q": "q", "to_k": "k", "to_v": "v", "add_k_proj": "context_k",
+              "add_v_proj": "context_v", r"to_out\.0": "out"}
+
+
+def _unet_rules() -> tuple[Rule, ...]:
+    """diffusers' UNet of ResNet and SimpleCrossAttn blocks (resnets, attentions, resamplers; down, mid, up) → our
+    UNet's names (Karlo's decoder and upsamplers, Kandinsky's latent decoder)."""
+    rules = [*TIME_RULES,
+             Rule(r"conv_in\.(\w+)", r"conv_in.\1"),
+             Rule(r"conv_norm_out\.(\w+)", r"norm_out.\1"),
+             Rule(r"conv_out\.(\w+)", r"conv_out.\1")]
+    for src, dst in (("down_blocks", "down"), ("up_blocks", "up")):
+        sampler = "downsamplers" if src == "down_blocks" else "upsamplers"
+        for a, b in _RESNET.items():
+            rules.append(Rule(rf"{src}\.(\d+)\.resnets\.(\d+)\.{a}\.(\w+)", rf"{dst}.\1.resnets.\2.{b}.\3"))
+            rules.append(Rule(rf"{src}\.(\d+)\.{sampler}\.0\.{a}\.(\w+)", rf"{dst}.\1.resample.{b}.\2"))
+        for a, b in _ATTENTION.items():
+            rules.append(Rule(rf"{src}\.(\d+)\.attentions\.(\d+)\.{a}\.(\w+)", rf"{dst}.\1.attentions.\2.{b}.\3"))
+    for a, b in _RESNET.items():
+        rules.append(Rule(rf"mid_block\.resnets\.(\d+)\.{a}\.(\w+)", rf"mid.resnets.\1.{b}.\2"))
+    for a, b in _ATTENTION.items():
+        rules.append(Rule(rf"mid_block\.attentions\.0\.{a}\.(\w+)", rf"mid_attention.{b}.\1"))
+    return tuple(rules)
+
+
+UNET_RULES = _unet_rules()

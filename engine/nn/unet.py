@@ -25,12 +25,19 @@ class UNetConfig:
     scale_shift: bool = True
     groups: int = 32
     dropout: float = 0.0
+    level_head_dims: tuple[int, ...] | None = None  # a head width per level (diffusers' per-level form); None: head_dim
 
     def __post_init__(self) -> None:
         if len(self.channels) != len(self.attention_levels):
             raise ValueError("channels and attention_levels must have one entry per level")
+        if self.level_head_dims is not None and len(self.level_head_dims) != len(self.channels):
+            raise ValueError("level_head_dims must have one entry per level")
         if any(c % self.groups for c in self.channels):
             raise ValueError(f"every channel count must be a multiple of groups={self.groups}")
+
+    def head_dim_at(self, level: int) -> int:
+        """The attention head width at a resolution level (0 = finest; the middle uses the coarsest)."""
+        return self.head_dim if self.level_head_dims is None else self.level_head_dims[level]
 
 
 # Karlo's 64→256 upsampler: no attention, no context, additive time embedding, input = x_t ⊕ upsampled image.
@@ -42,13 +49,13 @@ class UNetLevel(nn.Module):
     """One resolution: residual blocks, optional attention after each, optional 2× resampling block."""
 
     def __init__(self, in_chs: list[int], out_ch: int, emb_dim: int, config: UNetConfig, attention: bool,
-                 resample: str | None):
+                 resample: str | None, head_dim: int | None = None):
         super().__init__()
         c = config
         self.resnets = nn.ModuleList(
             ResBlock(i, out_ch, emb_dim, c.scale_shift, groups=c.groups, dropout=c.dropout) for i in in_chs)
         self.attentions = nn.ModuleList(
-            ContextAttention(out_ch, c.head_dim, c.context_dim, c.groups) for _ in in_chs) if attention else None
+            ContextAttention(out_ch, head_dim or c.head_dim, c.context_dim, c.groups) for _ in in_chs) if attention else None
         self.resample = ResBlock(out_ch, out_ch, emb_dim, c.scale_shift, resample, c.groups, c.dropout) \
             if resample else None
 
@@ -67,17 +74,20 @@ class UNet(nn.Module):
         self.down = nn.ModuleList()
         for i, ch in enumerate(c.channels):
             ins = [c.channels[max(i - 1, 0)]] + [ch] * (c.layers_per_block - 1)
-            self.down.append(UNetLevel(ins, ch, emb_dim, c, c.attention_levels[i], "down" if i < n - 1 else None))
+            self.down.append(UNetLevel(ins, ch, emb_dim, c, c.attention_levels[i], "down" if i < n - 1 else None,
+                                      c.head_dim_at(i)))
         mid = c.channels[-1]
         self.mid = UNetLevel([mid, mid], mid, emb_dim, c, False, None)
-        self.mid_attention = ContextAttention(mid, c.head_dim, c.context_dim, c.groups) if c.mid_attention else None
+        self.mid_attention = ContextAttention(mid, c.head_dim_at(n - 1), c.context_dim, c.groups) \
+            if c.mid_attention else None
         self.up = nn.ModuleList()
         rev = list(reversed(c.channels))
         for j, ch in enumerate(rev):
             prev, skip_last = rev[max(j - 1, 0)], rev[min(j + 1, n - 1)]
             layers = c.layers_per_block + 1
             ins = [(prev if i == 0 else ch) + (skip_last if i == layers - 1 else ch) for i in range(layers)]
-            self.up.append(UNetLevel(ins, ch, emb_dim, c, c.attention_levels[n - 1 - j], "up" if j < n - 1 else None))
+            self.up.append(UNetLevel(ins, ch, emb_dim, c, c.attention_levels[n - 1 - j], "up" if j < n - 1 else None,
+                                    c.head_dim_at(n - 1 - j)))
         self.norm_out = nn.GroupNorm(c.groups, c.channels[0])
         self.conv_out = nn.Conv2d(c.channels[0], c.out_channels, 3, padding=1)
 
