@@ -2,8 +2,9 @@
 
 A PNG holds it as JSON in its `unclip` text chunk beside the AUTOMATIC1111-style `parameters` text. Job
 files (JSON Lines), `info`, the studio's restore and batch all read it through `read_png` / `migrate` /
-`settings_of`. Schema 1 (no "schema" key) predates layout guidance and decoder candidates; `read_png`
-migrates it. A job line is a record too, whose missing settings mean the model's defaults (not migrated).
+`settings_of`. Schema 1 (no "schema" key) predates layout guidance and decoder candidates, schema 2 the
+upsamplers' edge padding; `read_png` migrates them. A job line is a record too, whose missing settings mean the
+model's defaults (not migrated).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from .errors import UserError
 from .requests import EmbeddingToImage, ImageVariation, Request, Settings
 
 ENGINE_VERSION = "0.1.0"
-SCHEMA = 2
+SCHEMA = 3
 SETTING_FIELDS = {f.name for f in dataclasses.fields(Settings)}
 
 
@@ -67,6 +68,8 @@ def migrate(meta: dict) -> dict:
         if "accept_cosine" not in s and candidates != 1:  # before the accept rule: the closest of all draws
             s["accept_cosine"] = 1.0
         meta["settings"] = s
+    if meta.get("schema", 1) < 3 and isinstance(meta.get("settings"), dict):
+        meta["settings"] = {**meta["settings"], "upsampler_padding": "zero"}  # before it: the bare image
     meta["schema"] = SCHEMA
     return meta
 

@@ -33,6 +33,10 @@ class Settings:
     layout_guidance: float | None = None  # decoder guidance on its layout steps (t ≥ 0.9 T); None = decoder's
     accept_cosine: float | None = None  # decoder candidates: stop at the first this close to z_i; 1 = closest of all
     layout_from: float = 0.9  # layout steps: t ≥ layout_from · T, where the composition is decided (bench/variations.py)
+    # The upsamplers' image edges: "zero" (records of schema ≤ 2) runs the network on the image as it is, whose
+    # zero-padded border ring comes out noisy; "reflect" runs it on the input mirrored by a few pixels at each side
+    # and crops them off (bench/edges.py). None: the bundle's way, see engine.stages.upsampler.edge_padding.
+    upsampler_padding: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("prior_steps", "decoder_steps", "upsampler_steps"):
@@ -54,6 +58,8 @@ class Settings:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 8:
                 raise UserError(f"{name.replace('_', ' ')} must be a whole number from 1 to 8, got {v!r}")
+        if self.upsampler_padding not in (None, "zero", "reflect"):
+            raise UserError(f"unknown upsampler padding {self.upsampler_padding!r}: choose zero or reflect")
         if self.decoder_spacing not in ("karlo", "even"):
             raise UserError(f"unknown decoder spacing {self.decoder_spacing!r}: choose karlo or even")
         if self.sampler not in SAMPLER_NAMES:
