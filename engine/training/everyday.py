@@ -21,8 +21,8 @@ import torch
 
 from .atlas import load as load_atlas
 from .data import SceneSet, jitter_tag, render_all
-from .world import (BACKGROUNDS, COLORS, POSITIONS, SHAPES, Item, Scene, Thing, caption, centred_scenes, jittered,
-                    render, sample_scene, twin)
+from .world import (BACKGROUNDS, COLORS, ITEM_SIZES, POSITIONS, SHAPES, Item, Scene, Thing, caption,
+                    centred_scenes, jittered, render, sample_scene, twin)
 
 WORLDS = ("shapes", "everyday")
 ITEM_SHARE = 0.75  # everyday world: the chance that an object is a thing rather than a shape
@@ -80,6 +80,22 @@ def centred_everyday(nouns: tuple[str, ...] | None = None, jitter_seed: int | No
         return scenes
     rng = np.random.default_rng(jitter_seed)
     return [jittered(s, rng) for s in scenes]
+
+
+def single_things(rng: np.random.Generator, n: int, nouns: tuple[str, ...] | None = None,
+                  jitter: bool = True) -> list[Scene]:
+    """`n` scenes of one thing each, uniform over `nouns`: any of the nine places, any size (24–40 px at 64 px),
+    on a plain background of any colour but its own (the pilot's and the probe's world; jittered by default)."""
+    atlas = load_atlas()
+    nouns = atlas.nouns if nouns is None else nouns
+    scenes = []
+    for _ in range(n):
+        noun = str(rng.choice(nouns))
+        bg = str(rng.choice([c for c in COLORS if c != atlas.entry(noun).color]))
+        item = Item(noun, str(rng.choice(list(ITEM_SIZES))), str(rng.choice(list(POSITIONS))))
+        scene = Scene((item,), "solid", (bg, "white"))
+        scenes.append(jittered(scene, rng) if jitter else scene)
+    return scenes
 
 
 @dataclass(frozen=True)

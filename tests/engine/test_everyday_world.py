@@ -7,12 +7,14 @@ from dataclasses import replace
 import numpy as np
 import open_clip
 import pytest
+import torch
 from PIL import ImageFont
 
 from engine.training import atlas as atlas_module
 from engine.training.data import render_all
 from engine.training.everyday import (RING, World, centred_everyday, everyday_set, named_objects, objects_of,
-                                      sample_everyday)
+                                      sample_everyday, single_things)
+from engine.training.everyday_probe import held_out_top1, read_things, train_thing_probe
 from engine.training.recipe import CONTEXT
 from engine.training.world import COLORS, ITEM_SIZES, SHAPES, Item, Scene, Thing, caption, render, sample_scene, twin
 
@@ -164,3 +166,14 @@ def test_world_names_and_centred_things():
     jittered = centred_everyday(pick, jitter_seed=4)
     assert [replace(s.things[0], dx=0.0, dy=0.0, scale=1.0, angle=0.0) for s in jittered] == \
         [s.things[0] for s in centred]
+
+
+def test_single_things_and_the_thing_probe_run_end_to_end():
+    nouns = ("cat", "apple", "car")
+    scenes = single_things(np.random.default_rng(5), 40, nouns)
+    assert {s.things[0].noun for s in scenes} == set(nouns) and {s.background for s in scenes} == {"solid"}
+    assert all(len(s.things) == 1 and atlas_module.load().entry(s.things[0].noun).color != s.colors[0] for s in scenes)
+    probe = train_thing_probe(nouns, steps=3, scenes=24, batch=8)
+    seen = read_things(probe, torch.zeros(5, 3, 32, 32))
+    assert len(seen) == 5 and set(seen) <= set(nouns)
+    assert 0.0 <= held_out_top1(probe, 0, n=6) <= 1.0
