@@ -306,9 +306,12 @@ def unet(cfg: dict, where: str, conditional: bool) -> tuple[UNetConfig, int]:
         if mid:
             raise refuse(where, "add_attention", cfg.get("add_attention", True), "upsamplers without attention")
     channels = tuple(cfg.get("block_out_channels", (320, 640, 1280, 1280)))
-    for i, (ch, head) in enumerate(zip(channels, heads)):
-        if (levels[i] or (conditional and i == n - 1)) and ch % head:
-            raise refuse(where, "attention_head_dim", cfg.get("attention_head_dim"), f"a divisor of {ch}")
+    uses = [(ch, heads[i]) for i, ch in enumerate(channels) if levels[i]]  # down level i and up block i (coarsest
+    uses += [(ch, heads[j]) for j, ch in enumerate(reversed(channels)) if levels[n - 1 - j]]  # first) take entry i
+    uses += [(channels[-1], heads[-1])] if conditional else []
+    for ch, head in uses:
+        if ch % head:
+            raise refuse(where, "attention_head_dim", cfg.get("attention_head_dim"), f"widths dividing {ch}")
     net = UNetConfig(in_channels=cfg.get("in_channels", 4), out_channels=cfg.get("out_channels", 4), channels=channels,
                      layers_per_block=layers.pop(), attention_levels=levels, mid_attention=mid, head_dim=heads[-1],
                      context_dim=context, scale_shift=cfg.get("resnet_time_scale_shift", "default") == "scale_shift",

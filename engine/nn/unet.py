@@ -25,7 +25,7 @@ class UNetConfig:
     scale_shift: bool = True
     groups: int = 32
     dropout: float = 0.0
-    level_head_dims: tuple[int, ...] | None = None  # a head width per level (diffusers' per-level form); None: head_dim
+    level_head_dims: tuple[int, ...] | None = None  # diffusers' per-level head widths; None: head_dim everywhere
 
     def __post_init__(self) -> None:
         if len(self.channels) != len(self.attention_levels):
@@ -35,9 +35,10 @@ class UNetConfig:
         if any(c % self.groups for c in self.channels):
             raise ValueError(f"every channel count must be a multiple of groups={self.groups}")
 
-    def head_dim_at(self, level: int) -> int:
-        """The attention head width at a resolution level (0 = finest; the middle uses the coarsest)."""
-        return self.head_dim if self.level_head_dims is None else self.level_head_dims[level]
+    def head_dim_at(self, index: int) -> int:
+        """Entry `index` of the per-level head widths, read as diffusers' UNet2DConditionModel reads it: down level i
+        (0 = finest) and up block i (0 = coarsest) both take entry i, the middle the last entry."""
+        return self.head_dim if self.level_head_dims is None else self.level_head_dims[index]
 
 
 # Karlo's 64→256 upsampler: no attention, no context, additive time embedding, input = x_t ⊕ upsampled image.
@@ -87,7 +88,7 @@ class UNet(nn.Module):
             layers = c.layers_per_block + 1
             ins = [(prev if i == 0 else ch) + (skip_last if i == layers - 1 else ch) for i in range(layers)]
             self.up.append(UNetLevel(ins, ch, emb_dim, c, c.attention_levels[n - 1 - j], "up" if j < n - 1 else None,
-                                    c.head_dim_at(n - 1 - j)))
+                                    c.head_dim_at(j)))
         self.norm_out = nn.GroupNorm(c.groups, c.channels[0])
         self.conv_out = nn.Conv2d(c.channels[0], c.out_channels, 3, padding=1)
 

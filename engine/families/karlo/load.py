@@ -10,7 +10,8 @@ from ...model import UnCLIP, Upsampler, clip_dtype
 from ...nn.conditioning import DecoderConditioning
 from ...nn.transformer import PriorTransformer
 from ...nn.unet import UNet
-from ...stages.embed import ClipEncoder, ClipTowers
+from ...stages.clip_towers import ExactClipTowers
+from ...stages.embed import ClipEncoder
 from ...weights import load_module, read_files, weight_files
 from ..hf_keys import PRIOR_MAP, TEXT_MAP, VISION_MAP
 from .config import karlo_config
@@ -40,7 +41,7 @@ def assemble(config: BundleConfig, sources: dict, device, dtype: torch.dtype) ->
     clip_sources = [(sources["text_encoder"], TEXT_MAP)]
     if config.clip.vision:
         clip_sources.append((sources["image_encoder"], VISION_MAP))
-    clip = load_module(lambda: ClipTowers(config.clip), clip_sources, "text_encoder", device, clip_dtype(device, dtype))
+    clip = load_module(lambda: ExactClipTowers(config.clip), clip_sources, "text_encoder", device, clip_dtype(device, dtype))
     prior = None
     if config.prior is not None:
         prior = load_module(lambda: PriorTransformer(config.prior.network), [(sources["prior"], PRIOR_MAP)], "prior",
