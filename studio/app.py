@@ -51,7 +51,8 @@ def collect_garbage_on_the_gui_thread(window) -> None:
 
     def check() -> None:
         counts = gc.get_count()
-        for generation in (2, 1, 0):
+        loading = window.state.model_status is ModelStatus.LOADING  # the old walk would cover the new model's objects:
+        for generation in (1, 0) if loading else (2, 1, 0):  # wait until they are frozen
             if counts[generation] > thresholds[generation]:
                 gc.collect(generation)
                 return
@@ -80,6 +81,18 @@ def keep_long_lived_objects_out_of_collections(window) -> None:
     window.state.model_changed.connect(on_model)
 
 
+SWITCH_INTERVAL = 0.0005  # s: how long the GUI thread waits before the engine thread must hand over the interpreter
+
+
+def keep_the_gui_thread_first() -> None:
+    """Python lets one thread run at a time; a thread that wants to run waits up to the switch interval (5 ms by
+    default) each time before the running one must yield, and every Qt call back into Python (a paint, a timer, a
+    slot) is such a wait while the engine thread runs Python (loading a model builds modules and a tokenizer). At
+    0.5 ms those waits stay short; the engine thread spends its time in torch, which lets go of the interpreter, so
+    this costs it nothing measurable (bench/studio_start.py measures the GUI thread while the default loads)."""
+    sys.setswitchinterval(SWITCH_INTERVAL)
+
+
 def create_main_window(model: str = "default", device: str = "auto", library: Path | None = None,
                        settings: QSettings | None = None) -> MainWindow:
     """The ready main window: engine worker on its thread, state and panels wired, model loading.
@@ -94,6 +107,7 @@ def create_main_window(model: str = "default", device: str = "auto", library: Pa
         app.setWindowIcon(app_icon())
         app.setProperty("unclip_themed", True)
     store = settings if settings is not None else QSettings("unCLIP Studio", "unCLIP Studio")
+    keep_the_gui_thread_first()
     device, dtype = engine_choice(device, store)
     worker, thread = start_worker(library or library_dir(), device, dtype)
     window = MainWindow(worker, StudioState(), JobModel(), model, store)

@@ -1,7 +1,9 @@
 """Exploration in the studio: a strip of frames between two sources, rendered coarse to fine on the engine
-thread and scrubbed with `interpolationSlider`; frames are kept by the job model and cached on disk per strip key.
+thread and scrubbed with `interpolationSlider` over a filmstrip of its frames (step previews in the cells being
+rendered); frames are kept by the job model and cached on disk per strip key. The mixing pad renders one mix per drag
+(on release), with step previews, and "Keep this mix" hands it to the gallery with its weights in the record.
 The explorer gets what it needs injected (its panel, the job model, the queue, the state) and reaches into no
-other panel: what it shows and says goes out through `shown` and `said`."""
+other panel: what it shows, previews, keeps and says goes out through `shown`, `previewed`, `keep` and `said`."""
 from __future__ import annotations
 
 import hashlib
@@ -19,10 +21,11 @@ from engine import Settings, UserError
 from engine.explore import frame_order, nearest_done
 from engine.sources import load_image
 
+from .images import to_pixmap
 from .jobs import JobModel, JobQueue
 from .messages import END, Frames, Kind
 from .panels.explore import ExplorePanel
-from .panels.mixpad import corner_weights
+from .panels.mixpad import corner_weights, weights_text
 from .state import StudioState
 
 BATCH = 2  # frames per engine job: small, so the strip fills in while the artist scrubs
@@ -100,6 +103,8 @@ class Explorer(QObject):
     scrubbing and export."""
 
     shown = Signal(object, str)  # (H, W, 3) uint8, caption: for the canvas
+    previewed = Signal(object, str)  # (H, W, 3) uint8, caption: a step preview of the mix, for the canvas
+    keep = Signal(object, dict)  # (H, W, 3) uint8, record: a mix to save in the gallery
     said = Signal(str)  # one line for the status
 
     def __init__(self, panel: ExplorePanel, jobs: JobModel, queue: JobQueue, state: StudioState, cache: Path,
@@ -111,15 +116,18 @@ class Explorer(QObject):
         self.sources: dict[str, tuple[str, object]] = {}  # "a" … "d" → (spec, engine Source)
         self.strip: FrameStrip | None = None
         self.mix_key, self.mix_job, self.mix_seed = "", None, 0
+        self.mix_weights: dict[str, float] = {}  # the mix being rendered: its corners' weights
+        self.mixed: tuple | None = None  # the mix on the canvas: (pixels, record)
         jobs.changed.connect(self._on_message)
         jobs.frame_added.connect(self._on_frame)
+        jobs.queue_changed.connect(self._show_queued)
         panel.source_from_prompt.connect(self.source_from_prompt)
         panel.source_dropped.connect(self.set_source)
         panel.render_requested.connect(self.render_strip)
         panel.position_changed.connect(self.scrub)
         panel.export_requested.connect(self.export_strip)
-        panel.pad.moved.connect(lambda x, y: self.mix(x, y, final=False))
-        panel.pad.released.connect(lambda x, y: self.mix(x, y, final=True))
+        panel.pad.released.connect(self.mix)  # one render per drag: moving only shows the weights
+        panel.mix_panel.keep.clicked.connect(self.keep_mix)
 
     def set_source(self, key: str, spec: str) -> None:
         """Source A or B of the strip: an image path or 'text:PROMPT'."""
@@ -129,17 +137,17 @@ class Explorer(QObject):
         except UserError as err:
             return self.said.emit(f"⚠ {err}")
         self.sources[key] = (spec, source)
-        self.panel.set_source(key, Path(spec).name if source.image is not None else spec)
+        thumbnail = None if source.image is None else to_pixmap(np.asarray(source.image.convert("RGB")))
+        self.panel.set_source(key, Path(spec).name if source.image is not None else spec, thumbnail)
+        self.panel.pad.set_thumbnail(key, thumbnail)
         self.panel.pad.set_present(set(self.sources))
 
-    def mix(self, x: float, y: float, final: bool) -> None:
-        """Render the corners' sources mixed by the pad point's weights, with fixed noise (one job at a time
-        while dragging; the release always renders)."""
+    def mix(self, x: float, y: float) -> None:
+        """Render the corners' sources mixed by the pad point's weights, with fixed noise: once, when the drag ends
+        (a mix still waiting is replaced by the new one)."""
         weights = corner_weights(x, y, set(self.sources))
         if len(weights) < 2 or self.state.model is None:
             return self.said.emit("⚠ The mixing pad needs at least two sources (right-click results: Use as A/B/C/D).")
-        if not final and self.mix_job is not None:
-            return None  # still rendering the last position: skip, the release will catch up
         if self.mix_job is not None:
             self.queue.remove(self.mix_job)
         keys = sorted(weights)
@@ -149,10 +157,17 @@ class Explorer(QObject):
         seed, settings = self.sampling()
         self.mix_key = strip_key(",".join(specs), json.dumps(w), seed, settings, 1, "mix", self.state.model.fingerprint)
         self.mix_seed = seed
-        label = "mix " + ", ".join(f"{k.upper()} {v:.2f}" for k, v in zip(keys, w))
+        self.mix_weights = dict(zip(keys, w))
+        label = "mix " + weights_text(self.mix_weights)
         job = Frames(self.mix_key, lambda model: mixed_strip(model, sources, w, seed, settings, label), [0], self.cache)
         self.mix_job = self.queue.submit(job, label, front=True)
 
+    def keep_mix(self) -> None:
+        """Hand the mix on the canvas to the gallery, its sources and weights in its record (under "mix")."""
+        if self.mixed is None:
+            return self.said.emit("⚠ Drag the point on the mixing pad first: the mix renders when you let go.")
+        pixels, record = self.mixed
+        self.keep.emit(pixels, record)
     def source_from_prompt(self, key: str) -> None:
         prompt = self.prompt().strip()
         if not prompt:
@@ -173,10 +188,11 @@ class Explorer(QObject):
         if self.strip is None or self.strip.key != key:
             self._drop_strip()
             self.strip = FrameStrip(key, n, seed, self.cache, self.jobs)
+            self.panel.filmstrip.set_strip(n, self.strip.done)
         make = strip_maker(a, b, n, seed, settings, mode)
         for chunk in self.strip.plan():
             self.queue.submit(Frames(key, make, chunk, self.cache), f"frames {chunk} of {n}")
-        self.panel.set_fill(len(self.strip.done), n)
+        self._show_queued()
         self.scrub(self.panel.position)
 
     def scrub(self, position: float) -> None:
@@ -184,6 +200,7 @@ class Explorer(QObject):
         if self.strip is None:
             return
         index = self.strip.nearest(position)
+        self.panel.set_shown(index, self.strip.count)
         if index is not None:
             self.shown.emit(self.strip.done[index], f"frame {index + 1}/{self.strip.count} · seed {self.strip.seed}")
         job = self.strip.job_for(position)
@@ -218,14 +235,45 @@ class Explorer(QObject):
         self.strip = None
 
     def _on_message(self, job, message) -> None:
-        if message.kind in END and job is not None and job.id == self.mix_job:
+        if job is None:
+            return
+        if message.kind in END and job.id == self.mix_job:
             self.mix_job = None
         elif message.kind is Kind.FRAME and message.payload.strip == self.mix_key:
-            self.shown.emit(message.payload.pixels, f"mix · seed {self.mix_seed}")
+            record = dict(message.payload.record, mix={
+                "weights": {k.upper(): v for k, v in self.mix_weights.items()},
+                "sources": {k.upper(): self.sources[k][0] for k in self.mix_weights if k in self.sources}})
+            self.mixed = (message.payload.pixels, record)
+            self.panel.mix_panel.keep.setEnabled(True)
+            self.shown.emit(message.payload.pixels, f"mix {weights_text(self.mix_weights)} · seed {self.mix_seed}")
+        elif message.kind is Kind.STEP and message.payload.preview is not None and job.strip:
+            self._preview(job, message.payload)
+        if message.kind in END and self.strip is not None and job.strip == self.strip.key:
+            self.panel.filmstrip.clear_previews()
+            self._show_queued()
+
+    def _preview(self, job, step) -> None:
+        """A step of a strip's frames (into their filmstrip cells, and onto the canvas if the slider waits for one)
+        or of the mix (onto the canvas)."""
+        caption = f"{step.stage.display} · step {step.step}/{step.steps}"
+        if job.strip == self.mix_key:
+            return self.previewed.emit(step.preview[0], f"mix · {caption}")
+        if self.strip is None or job.strip != self.strip.key:
+            return
+        for index, pixels in zip(job.frames, step.preview):
+            self.panel.filmstrip.set_preview(index, pixels)
+        wanted = round(self.panel.position * (self.strip.count - 1))
+        if wanted in job.frames and wanted not in self.strip.done:
+            self.previewed.emit(step.preview[job.frames.index(wanted)], f"frame {wanted + 1} · {caption}")
+
+    def _show_queued(self) -> None:
+        if self.strip is not None:
+            self.panel.filmstrip.set_queued({i for chunk in self.strip.jobs.values() for i in chunk})
 
     def _on_frame(self, key: str, index: int) -> None:
         if self.strip is None or key != self.strip.key:
             return
-        self.panel.set_fill(len(self.strip.done), self.strip.count)
+        self.panel.filmstrip.set_frame(index, self.strip.done[index])
+        self._show_queued()
         if self.strip.nearest(self.panel.position) == index:
             self.scrub(self.panel.position)

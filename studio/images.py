@@ -32,3 +32,34 @@ def thumbnail(path: str, size: int = 128) -> np.ndarray:
         im = im.convert("RGB")
         im.thumbnail((size, size))
         return np.asarray(im)
+
+
+def grid_columns(n: int, width: int, height: int, aspect: float = 1.0) -> int:
+    """How many columns show `n` images of width/height `aspect` largest in a width × height view."""
+    best, columns = 0.0, 1
+    for c in range(1, max(n, 1) + 1):
+        rows = -(-n // c)
+        side = min(width / c / aspect, height / rows)
+        if side > best + 1e-9:
+            best, columns = side, c
+    return columns
+
+
+def tile(images: list, columns: int, gap: int = 8, background: int = 32) -> tuple[np.ndarray, list[tuple]]:
+    """Images ((H, W, 3) uint8, or None for one still to come) in a grid of `columns`, `gap` px apart → the grid's
+    pixels and each cell's (x, y, w, h) in them. Cells are as large as the largest image; smaller ones are centred."""
+    shapes = [im.shape[:2] for im in images if im is not None] or [(64, 64)]
+    h, w = max(s[0] for s in shapes), max(s[1] for s in shapes)
+    rows = -(-len(images) // columns)
+    out = np.full((rows * h + (rows - 1) * gap, columns * w + (columns - 1) * gap, 3), background, np.uint8)
+    cells = []
+    for i, im in enumerate(images):
+        x, y = (i % columns) * (w + gap), (i // columns) * (h + gap)
+        cells.append((x, y, w, h))
+        if im is None:
+            out[y: y + h, x: x + w] = background + 16  # a placeholder: this image is still to come
+        else:
+            ih, iw = im.shape[:2]
+            oy, ox = y + (h - ih) // 2, x + (w - iw) // 2
+            out[oy: oy + ih, ox: ox + iw] = im[..., :3]
+    return out, cells

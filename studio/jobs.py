@@ -50,6 +50,7 @@ class Job:
     label: str
     strip: str = ""  # frames jobs: the strip's key
     frames: tuple[int, ...] = ()  # frames jobs: the frame indices it renders
+    count: int = 1  # image jobs: the images it makes (its seeds)
     state: JobState = JobState.WAITING
     stage: Stage | None = None
     step: int = 0
@@ -61,7 +62,7 @@ class Job:
 
     @staticmethod
     def of(ticket: Ticket) -> "Job":
-        return Job(ticket.id, ticket.kind, ticket.label, ticket.strip, ticket.frames)
+        return Job(ticket.id, ticket.kind, ticket.label, ticket.strip, ticket.frames, ticket.count)
 
     @property
     def live(self) -> bool:

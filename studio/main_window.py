@@ -7,42 +7,33 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSettings, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar,
-                               QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from engine import ImageVariation, TextToImage, UserError
-from engine.hub import cached_unclip_repos
 from engine.record import read_png
 from engine.sources import load_image_with_notes
 
 from .explore import Explorer
 from .jobs import JobModel
 from .menus import build_menus
-from .panels.canvas import Canvas
-from .panels.explore import ExplorePanel
-from .panels.gallery import Gallery, GalleryPanel
-from .panels.prompt import PromptPanel, saved_history
-from .panels.queue import QueueView
-from .panels.settings import SettingsPanel
-from .panels.sources import SourceDropZone
+from .panels.prompt import saved_history
 from .progress import JobProgress
 from .results import Results
 from .state import ModelStatus, Result, StudioState
-from .status import StudioStatusBar
 from .theme import app_icon
+from .window_layout import OPEN_FOLDER, build
 from .worker import EngineWorker
 
-OPEN_FOLDER = "Open model folder…"
+WARN_SECONDS = 20  # how long the status bar shows that a prompt has none of the model's words
 
 
 class MainWindow(QMainWindow):
-    """Prompt, sources and settings on the left; canvas and progress in the middle; gallery below."""
+    """Prompt, sources and settings on the left; the canvas, exploration and progress in the middle; the gallery
+    and the mixing pad on the right (studio.window_layout)."""
 
     OPEN_FOLDER = OPEN_FOLDER
-
-    load_requested = Signal(str, str, str)  # model spec, device, dtype name
 
     def __init__(self, worker: EngineWorker, state: StudioState, jobs: JobModel, model: str,
                  settings: QSettings) -> None:
@@ -50,58 +41,18 @@ class MainWindow(QMainWindow):
         self.worker, self.state, self.jobs, self.store = worker, state, jobs, settings
         self.setWindowTitle("unCLIP Studio")
         self.setWindowIcon(app_icon())
-        self.resize(1180, 800)
         self.ask_restore = self._ask_restore  # replaceable in tests: path → 'restore' | 'vary' | 'cancel'
-        self._build()
+        self.warned: set[str] = set()  # prompts already warned about (none of the model's words)
+        build(self)
         self._wire()
         build_menus(self)
         self._restore_layout()
         self.results.load()
-        self.load_model(model)
-
-    # --- construction ---------------------------------------------------------------------------
-    def _build(self) -> None:
-        self.model_combo = QComboBox(objectName="modelCombo")
-        self.model_combo.addItems(["default", *cached_unclip_repos(), OPEN_FOLDER])
-        self.prompt = PromptPanel()
-        self.sources = SourceDropZone()
-        self.settings = SettingsPanel()
-        self.queue_view = QueueView()
-        left = QVBoxLayout()
-        for widget in (QLabel("Model"), self.model_combo, self.prompt, self.sources, self.settings,
-                       QLabel("Queue"), self.queue_view):
-            left.addWidget(widget)
-        left.addStretch(1)
-        left_box = QWidget()
-        left_box.setLayout(left)
-        left_box.setMaximumWidth(400)
-        self.canvas = Canvas()
-        self.progress_bar = QProgressBar(objectName="progressBar")
-        self.progress_bar.setFormat("%v / %m  %p%")
-        self.status = QLabel(objectName="statusLabel")
-        self.status.setWordWrap(True)
-        self.gallery = Gallery()
-        self.splitter = QSplitter(Qt.Orientation.Vertical, objectName="centerSplitter")
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        self.explore = ExplorePanel()
-        for widget in (self.canvas, self.explore, self.progress_bar, self.status):
-            top_layout.addWidget(widget)
-        self.splitter.addWidget(top)
-        self.gallery_panel = GalleryPanel(self.gallery)
-        self.splitter.addWidget(self.gallery_panel)
-        self.splitter.setStretchFactor(0, 4)
-        root = QWidget()
-        layout = QHBoxLayout(root)
-        layout.addWidget(left_box)
-        layout.addWidget(self.splitter, 1)
-        self.setCentralWidget(root)
-        self.status_bar = StudioStatusBar()
-        self.setStatusBar(self.status_bar)
+        self.results.restore_last(str(self.store.value("canvas/last", "") or ""))
+        self.load_model(model)  # after the wiring: the worker's answer has someone to hear it
 
     def _wire(self) -> None:
         w, s, jobs = self.worker, self.state, self.jobs
-        self.load_requested.connect(w.load)
         w.message.connect(s.receive)  # the model's news
         w.message.connect(jobs.receive)  # the jobs' news: queued from the engine thread, direct from this one
         self.results = Results(w.library, s, self.canvas, self)
@@ -113,7 +64,13 @@ class MainWindow(QMainWindow):
         for source in (self.results, self.progress, self.explorer):
             source.said.connect(self._say)
         self.progress.result_made.connect(self.results.show)
+        self.progress.batch_made.connect(self.results.show_batch)
         self.explorer.shown.connect(self.canvas.show_pixels)
+        self.explorer.previewed.connect(self.canvas.show_preview)
+        self.explorer.keep.connect(self.results.keep)
+        s.focus_changed.connect(lambda r: r is not None and self.settings.seed_row.show_seed(r.seed))
+        s.focus_changed.connect(self.gallery.select)
+        s.shown_changed.connect(self.gallery.scroll_to)
         self.queue_view.bind(jobs)
         s.model_changed.connect(self._on_model)
         jobs.busy_changed.connect(self.prompt.cancel_button.setEnabled)
@@ -133,7 +90,7 @@ class MainWindow(QMainWindow):
 
     # --- persistence ----------------------------------------------------------------------------
     def _restore_layout(self) -> None:
-        geometry, split = self.store.value("window/geometry"), self.store.value("window/splitter")
+        geometry, split = self.store.value("window/geometry"), self.store.value("window/split")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         if isinstance(split, QByteArray):
@@ -147,8 +104,10 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         """Window geometry, splitter, prompt and controls, for the next start."""
         self.store.setValue("window/geometry", self.saveGeometry())
-        self.store.setValue("window/splitter", self.splitter.saveState())
+        self.store.setValue("window/split", self.splitter.saveState())
         self.store.setValue("prompt/text", self.prompt.prompt)
+        focus = self.state.focus or (self.state.shown[0] if self.state.shown else None)
+        self.store.setValue("canvas/last", focus.path if focus is not None else "")
         for key, value in self.settings.values().items():
             self.store.setValue(f"settings/{key}", value)
         self.store.sync()
@@ -161,7 +120,7 @@ class MainWindow(QMainWindow):
         self.model_combo.setCurrentText(spec)
         self.state.start_loading(spec)
         self.progress_bar.setRange(0, 0)  # busy until the worker answers
-        self.load_requested.emit(spec, device, dtype)
+        self.worker.ask_load(spec, device, dtype)
 
     def set_engine(self, device: str = "", dtype: str = "") -> None:
         """Reload the current model on another device or in another precision."""
@@ -181,6 +140,19 @@ class MainWindow(QMainWindow):
         self.prompt.remember(request.prompt)
         self.store.setValue("prompt/history", json.dumps(self.prompt.history))
         self._submit(request, f"“{request.prompt[:40]}” seeds {request.seeds[0]}…")
+        self.warn_unknown(request.prompt)
+
+    def warn_unknown(self, prompt: str) -> None:
+        """Say once, in the status bar, when a prompt has none of the model's words (the job goes on)."""
+        vocabulary = self.state.vocabulary
+        if vocabulary is None or prompt in self.warned:
+            return
+        known, unknown = vocabulary.known(prompt)
+        if not known:
+            self.warned.add(prompt)
+            self.status_bar.showMessage(f"⚠ This model knows none of these words ({', '.join(unknown) or 'none'}): "
+                                        f"it draws only what it was trained on — hover the prompt to see its words",
+                                        WARN_SECONDS * 1000)
 
     def drop(self, path: str) -> None:
         """A dropped or opened file: a studio PNG may restore its settings, anything else is varied."""
@@ -276,6 +248,8 @@ class MainWindow(QMainWindow):
         if self.state.model is None and self.state.model_status not in (ModelStatus.READY, ModelStatus.LOADING):
             return self._say("⚠ No model is loaded: choose a model folder first.")
         self.worker.submit(request, label)
+        if self.state.model is None:
+            self._say("Queued: it starts as soon as the model has loaded.")
 
     def _ask_restore(self, path: str) -> str:
         box = QMessageBox(QMessageBox.Icon.Question, "Image made by unCLIP Studio",
@@ -289,15 +263,16 @@ class MainWindow(QMainWindow):
     # --- reactions ------------------------------------------------------------------------------
     def _on_model(self, status: ModelStatus, message: str) -> None:
         model = self.state.model
-        self.prompt.generate_button.setEnabled(status is ModelStatus.READY or model is not None)
+        self.prompt.generate_button.setEnabled(status in (ModelStatus.READY, ModelStatus.LOADING) or model is not None)
         if status is not ModelStatus.LOADING:
             self.progress_bar.setRange(0, 1)
             self.progress_bar.setValue(0)
         if status is ModelStatus.READY:
             self.settings.set_model(model.config)
+            self.prompt.edit.set_vocabulary(self.state.vocabulary)
             self.status_bar.set_engine(model.device, model.dtype, message)
             self._say(f"Model ready: {message}")
-            if not self.state.results:
+            if not self.state.shown:
                 self.canvas.show_message("Type a prompt and press Ctrl+Enter,\nor drop an image for variations.")
         elif status is ModelStatus.LOADING:
             self._say(message)
@@ -320,6 +295,7 @@ class MainWindow(QMainWindow):
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
+        self.status.setToolTip(text)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.save_layout()

@@ -57,6 +57,7 @@ def build_menus(w) -> None:
     view = bar.addMenu("&View")
     _action(view, "Fit to view", w.canvas.fit, "Ctrl+0")
     _action(view, "Actual pixels", w.canvas.actual_pixels, "Ctrl+1")
+    _action(view, "Show the last job's images side by side", w.results.show_grid, "Ctrl+G")
     _action(view, "Zoom in", lambda: w.canvas.zoom(STEP), "Ctrl+=").setShortcuts(
         [QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
     _action(view, "Zoom out", lambda: w.canvas.zoom(1 / STEP), "Ctrl+-")
@@ -98,6 +99,8 @@ Ctrl+Shift+Enter — vary the selected result
 Ctrl+S — export the selected result
 F — favourite the selected result · Delete — delete it · Ctrl+Z — undo the delete
 Ctrl+C (in the gallery) — copy the selected result's seed
+Click an image of a job's grid — see it alone · Ctrl+G — the grid again
+Tab or Enter (in the prompt, with the word list open) — take the model's word
 Wheel / Ctrl+= / Ctrl+- — zoom the canvas (drag to pan) · Ctrl+0 — fit · Ctrl+1 or double-click — actual pixels
 C (in the gallery) — compare the selected result on the canvas (a divider that follows the mouse) · Ctrl+K — stop
 Ctrl+F — filter the gallery by words of the prompt or a seed (★ only: the favourites)

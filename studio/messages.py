@@ -2,7 +2,7 @@
 what happened (`Kind`), to which job, with what (`payload`). Outcomes are `Kind` members, never strings."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Callable
@@ -71,19 +71,21 @@ def job_kind(request) -> JobKind:
 
 @dataclass(frozen=True)
 class Ticket:
-    """A job as the queue shows it: id, kind, label and, for frames, which strip and which of its frames."""
+    """A job as the queue shows it: id, kind, label, how many images it makes and, for frames, which strip and
+    which of its frames."""
 
     id: int
     kind: JobKind
     label: str
     strip: str = ""
     frames: tuple[int, ...] = ()
+    count: int = 1  # images an image job makes (its seeds): more than one show as a grid
 
     @staticmethod
     def of(job_id: int, request, label: str) -> "Ticket":
         if isinstance(request, Frames):
             return Ticket(job_id, JobKind.FRAMES, label, request.key, tuple(request.indices))
-        return Ticket(job_id, job_kind(request), label)
+        return Ticket(job_id, job_kind(request), label, count=len(getattr(request, "seeds", ()) or (0,)))
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class ModelReady:
     config: object  # engine BundleConfig
     device: str
     dtype: str  # 'float32', 'bfloat16', …
+    vocabulary: object = None  # engine.vocabulary.Vocabulary: the words its captions were made of, or None
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class FrameReady:
     strip: str  # the strip's key
     index: int
     pixels: np.ndarray  # (H, W, 3) uint8
+    record: dict = field(default_factory=dict)  # the frame's `unclip` record (engine.record), as cached on disk
 
 
 @dataclass(frozen=True)

@@ -49,12 +49,15 @@ class Result:
 
 
 class StudioState(QObject):
-    """What the user has set and what the engine has produced: the model and the results."""
+    """What the user has set and what the engine has produced: the model, the results, and which of them the canvas
+    shows (`shown`: one, or a job's several as a grid) with the one in focus (its seed is the seed field's)."""
 
     model_changed = Signal(object, str)  # ModelStatus, message
     result_added = Signal(object)  # Result
     result_removed = Signal(object)  # Result
     result_changed = Signal(object)  # Result (favourite toggled)
+    shown_changed = Signal(object)  # tuple[Result, ...]: what the canvas shows now
+    focus_changed = Signal(object)  # Result | None: the image in focus
 
     def __init__(self) -> None:
         super().__init__()
@@ -62,6 +65,23 @@ class StudioState(QObject):
         self.model: ModelReady | None = None  # the model jobs run on
         self.loading = ""  # the spec asked for last
         self.results: list[Result] = []
+        self.shown: tuple[Result, ...] = ()
+        self.focus: Result | None = None
+
+    @property
+    def vocabulary(self):
+        """The loaded model's words (engine.vocabulary.Vocabulary), or None where it has none or none is loaded."""
+        return getattr(self.model, "vocabulary", None)
+
+    def show(self, results, focus: Result | None) -> None:
+        """The canvas now shows `results` (one, or a job's several), with `focus` the image in focus."""
+        self.shown = tuple(results)
+        self.shown_changed.emit(self.shown)
+        self.set_focus(focus)
+
+    def set_focus(self, result: Result | None) -> None:
+        self.focus = result
+        self.focus_changed.emit(result)
 
     @property
     def model_spec(self) -> str:
@@ -93,6 +113,8 @@ class StudioState(QObject):
     def remove_result(self, result: Result) -> None:
         self.results = [r for r in self.results if r is not result]
         self.result_removed.emit(result)
+        if result is self.focus:
+            self.set_focus(None)
 
     def set_favourite(self, result: Result, favourite: bool) -> None:
         result.favourite = favourite

@@ -1,6 +1,6 @@
 """The one bridge between Qt and the engine: a thread that loads models and serves a job queue through the
-engine's one runner (`engine.serve`, `engine.render_strip`), telling the window everything as `Message`s on one
-signal; cancel is checked by the engine between steps.
+engine's one runner (`engine.serve`, for images and for a strip's frames, with step previews), telling the window
+everything as `Message`s on one signal; cancel is checked by the engine between steps.
 """
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ import torch
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from engine import (CancelToken, Cancelled, EngineFailure, Failed, FailureKind, Finished, ImageReady, ImageVariation,
-                    JobCancelled, StageStarted, StepDone, TextToImage, UserError, load_bundle, render_strip, serve)
+                    StageStarted, StepDone, TextToImage, UserError, load_bundle, serve)
 from engine.library import Library
-from engine.record import write_png
+from engine.record import frame_fields, write_png
 
 from .messages import (Frames, FrameReady, Kind, Message, ModelFailure, ModelReady, Saved, Split, Ticket,
                        Waiting)
@@ -52,6 +52,7 @@ class EngineWorker(QObject):
 
     message = Signal(object)  # Message
     _wake = Signal()
+    _load_asked = Signal(str, str, str)  # model spec, device, dtype name
 
     def __init__(self, library, device: str = "cpu", dtype: torch.dtype = torch.float32) -> None:
         super().__init__()
@@ -66,6 +67,11 @@ class EngineWorker(QObject):
         self._running = False
         self._strips: dict[str, object] = {}  # strip key → Strip (embeddings and starts), for the loaded model
         self._wake.connect(self._drain)
+        self._load_asked.connect(self.load)
+
+    def ask_load(self, spec: str, device: str = "", dtype: str = "") -> None:
+        """Load a bundle on the engine thread (called from the GUI thread; the answer comes as a message)."""
+        self._load_asked.emit(spec, device, dtype)
 
     def _send(self, kind: Kind, job_id: int = 0, payload=None) -> None:
         self.message.emit(Message(kind, job_id, payload))
@@ -135,7 +141,7 @@ class EngineWorker(QObject):
             return self._send(Kind.MODEL_FAILED, 0, ModelFailure(spec, False, "no CUDA device is available on this "
                                                                               "machine"))
         try:
-            model = load_bundle(spec, device, dtype_)
+            model = self._load(spec, device, dtype_)
         except UserError as err:
             return self._send(Kind.MODEL_FAILED, 0, ModelFailure(spec, True, str(err)))
         except Exception as err:  # noqa: BLE001 - report any load failure in the UI
@@ -144,8 +150,20 @@ class EngineWorker(QObject):
         self._strips.clear()
         self._send(Kind.MODEL_LOADED, 0, ModelReady(spec, f"{model.config.name} ({model.fingerprint})",
                                                     model.fingerprint, model.config, device,
-                                                    str(dtype_).removeprefix("torch.")))
-        self._drain()
+                                                    str(dtype_).removeprefix("torch."),
+                                                    getattr(model, "vocabulary", None)))
+        self._drain()  # the jobs asked for while it loaded
+
+    @staticmethod
+    def _load(spec: str, device: str, dtype: torch.dtype):
+        """Load on one CPU thread: a load is reading, hashing and casting, and torch's other threads would only take
+        cores from the GUI thread (on a busy 2-core machine loading the default took 3x as long with two)."""
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return load_bundle(spec, device, dtype)
+        finally:
+            torch.set_num_threads(threads)
 
     @Slot()
     def _drain(self) -> None:
@@ -215,32 +233,26 @@ class EngineWorker(QObject):
         return ids[1], ids[0]
 
     def _frames(self, job: Job) -> tuple[Kind, object]:
-        """Render frames of a strip in one batch, caching each on disk before announcing it."""
+        """Render frames of a strip in one batch, with step previews, caching each on disk before announcing it."""
         frames: Frames = job.request
-        ends = []
+        if frames.key not in self._strips:
+            self._strips[frames.key] = frames.make_strip(self.model)
+        strip = self._strips[frames.key]
 
         def on_event(event) -> None:
-            if isinstance(event, tuple(ENDS)):
-                ends.append(event)
-            self._progress(job.id, event)
-
-        def on_frame(frame) -> None:
+            if not isinstance(event, ImageReady):
+                return self._progress(job.id, event)
+            index = frames.indices[event.index]
+            record = dict(event.metadata, **frame_fields(index, strip.positions[index], len(strip), frames.key))
             try:
-                write_png(frames.folder / frames.key / f"{frame.index:03d}.png", frame.image, frame.record)
+                write_png(frames.folder / frames.key / f"{index:03d}.png", event.image, record)
             except OSError:
                 pass  # the disk cache is a convenience: the frame is still shown
-            self._send(Kind.FRAME, job.id, FrameReady(frames.key, frame.index, frame.image))
+            self._send(Kind.FRAME, job.id, FrameReady(frames.key, index, event.image, record))
 
-        try:
-            if frames.key not in self._strips:
-                self._strips[frames.key] = frames.make_strip(self.model)
-            render_strip(self.model, self._strips[frames.key], frames.indices, batch=len(frames.indices),
-                         key=frames.key, cancel=self._cancel, on_event=on_event, on_frame=on_frame)
-        except JobCancelled:
-            return Kind.CANCELLED, next((e for e in ends if isinstance(e, Cancelled)), None)
-        except Exception as err:  # noqa: BLE001 - a bad source or a failing stage ends this job, not the worker
-            return Kind.FAILED, failure(err)
-        return Kind.FINISHED, ends[-1]
+        request, noise = strip.request(frames.indices, self.model.device)
+        end = serve(self.model, request, cancel=self._cancel, noise=noise, previews=True, on_event=on_event)
+        return ENDS[type(end)], end
 
 
 def start_worker(library, device: str = "cpu", dtype: torch.dtype = torch.float32) -> tuple[EngineWorker, QThread]:

@@ -1,12 +1,13 @@
-"""The canvas: the image being made, updated at every step, then the chosen result with its seed on it."""
+"""The canvas: the image being made, updated at every step, then the chosen result with its seed on it, or a job's
+several results as a grid (click one to focus it)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
-from ..images import to_pixmap
+from ..images import grid_columns, tile, to_pixmap
 
 STEP = 1.25  # zoom factor of one wheel notch or Ctrl+= / Ctrl+-
 MAX_PIXEL = 16.0  # the most screen pixels an image pixel may cover
@@ -16,11 +17,20 @@ SHARP = 2.0  # from this many screen pixels per image pixel, pixels are drawn as
 class Canvas(QLabel):
     """Shows pixels fitted to the view, or zoomed (wheel, Ctrl+= / Ctrl+-, double-click for actual pixels) and
     panned by dragging, with a caption (seed, step) drawn over them; the zoom stays while new pixels arrive.
-    Comparing, a pinned image shows right of a divider that follows the mouse, at the same zoom and place."""
+    Comparing, a pinned image shows right of a divider that follows the mouse, at the same zoom and place.
+    A grid (`show_grid`) lays several images out to fill the view; a click on one emits `cell_clicked`."""
+
+    cell_clicked = Signal(int)  # the index of the grid cell clicked
 
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("canvas")
+        self.setToolTip("The image being made, then the result. Wheel: zoom · drag: pan · double-click: actual "
+                        "pixels. A job of several images shows them side by side: click one to see it alone")
+        self._grid: tuple[list, list[str], str] | None = None  # images (None: still to come), labels, caption
+        self.cells: list[tuple] = []  # the grid's cells (x, y, w, h) in the shown pixmap's pixels; clickable
+        self._press: QPointF | None = None
+        self._view: tuple[QRect, float, int, int] = (QRect(), 1.0, 0, 0)  # part shown, scale, left, top
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setMinimumSize(256, 256)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -41,14 +51,27 @@ class Canvas(QLabel):
         self.overlay.hide()
 
     def show_pixels(self, pixels: np.ndarray, caption: str = "") -> None:
-        self._before = None
+        self._before, self._grid, self.cells = None, None, []
         self._show(to_pixmap(pixels), caption)
 
+    def show_grid(self, images: list, labels: list[str], caption: str) -> None:
+        """Several images side by side, as large as the view allows (None: one still to come, shown blank)."""
+        self._before = None
+        self._grid = (list(images), list(labels), caption)
+        self._show_grid()
+
     def show_preview(self, pixels: np.ndarray, caption: str) -> None:
-        """A step's guess of the image being made; `end_preview` brings back what it covered."""
+        """A step's guess of the image being made ((H, W, 3), or (B, H, W, 3) for a job of several: a grid);
+        `end_preview` brings back what it covered."""
         if self._before is None:
-            self._before = (self._pixmap, self.caption, self.message)
-        self._show(to_pixmap(pixels), caption)
+            self._before = (self._pixmap, self.caption, self.message, self._grid, self.cells)
+        self.cells = []  # a preview is not clickable
+        if pixels.ndim == 4 and pixels.shape[0] > 1:
+            self._grid = None
+            columns = grid_columns(len(pixels), self.width(), self.height())
+            self._show(to_pixmap(tile(list(pixels), columns)[0]), caption)
+        else:
+            self._show(to_pixmap(pixels[0] if pixels.ndim == 4 else pixels), caption)
 
     @property
     def previewing(self) -> bool:
@@ -58,12 +81,42 @@ class Canvas(QLabel):
         """A job stopped without a result: show again what its previews covered."""
         if self._before is None:
             return
-        pixmap, caption, text = self._before
+        pixmap, caption, text, grid, cells = self._before
         self._before = None
         if pixmap is None:
             self.show_message(text)
         else:
+            self._grid, self.cells = grid, cells
             self._show(pixmap, caption)
+
+    def _show_grid(self) -> None:
+        images, labels, caption = self._grid
+        shapes = [im.shape for im in images if im is not None]
+        aspect = shapes[0][1] / shapes[0][0] if shapes else 1.0
+        pixels, self.cells = tile(images, grid_columns(len(images), self.width(), self.height(), aspect))
+        pixmap = to_pixmap(pixels)
+        painter = QPainter(pixmap)
+        font = QFont()
+        font.setPixelSize(max(10, self.cells[0][3] // 14))
+        painter.setFont(font)
+        for (x, y, w, h), label in zip(self.cells, labels):
+            box = painter.fontMetrics().boundingRect(label).adjusted(-4, -2, 4, 2)
+            box.moveTo(x + 4, y + h - box.height() - 4)
+            painter.fillRect(box, QColor(0, 0, 0, 150))
+            painter.setPen(QColor("white"))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+        painter.end()
+        self._show(pixmap, caption)
+
+    @property
+    def grid_shown(self) -> bool:
+        return self._grid is not None and self._before is None
+
+    def cell_centre(self, index: int) -> QPointF:
+        """Where grid cell `index` is on the widget (for a click)."""
+        part, s, left, top = self._view
+        x, y, w, h = self.cells[index]
+        return QPointF(left + (x + w / 2 - part.x()) * s, top + (y + h / 2 - part.y()) * s)
 
     def _show(self, pixmap: QPixmap, caption: str) -> None:
         self._pixmap, self.caption = pixmap, caption
@@ -83,6 +136,7 @@ class Canvas(QLabel):
 
     def show_message(self, text: str) -> None:
         self._pixmap, self.caption, self._before, self.message = None, "", None, text
+        self._grid, self.cells = None, []
         self.overlay.hide()
         self.clear()
         self.setText(text)
@@ -134,6 +188,7 @@ class Canvas(QLabel):
             self.actual_pixels()
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self._press = event.position() if event.button() == Qt.MouseButton.LeftButton else None
         if event.button() == Qt.MouseButton.LeftButton and self.magnification > 1.0:
             self._drag = (event.position(), QPointF(self.centre))
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
@@ -154,10 +209,27 @@ class Canvas(QLabel):
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt API
         self._drag = None
         self.unsetCursor()
+        press, self._press = self._press, None
+        if press is None or event is None or not self.cells or (event.position() - press).manhattanLength() > 4:
+            return
+        part, s, left, top = self._view
+        x, y = part.x() + (event.position().x() - left) / s, part.y() + (event.position().y() - top) / s
+        for i, (cx, cy, w, h) in enumerate(self.cells):
+            if cx <= x < cx + w and cy <= y < cy + h:
+                return self.cell_clicked.emit(i)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
+        if self.grid_shown and self.cells:
+            images = self._grid[0]
+            shapes = [im.shape for im in images if im is not None]
+            aspect = shapes[0][1] / shapes[0][0] if shapes else 1.0
+            if grid_columns(len(images), self.width(), self.height(), aspect) != self._columns():
+                return self._show_grid()  # another layout fills the new size better
         self._fit()
+
+    def _columns(self) -> int:
+        return len({x for x, *_ in self.cells})
 
     # --- drawing --------------------------------------------------------------------------------
     def visible(self) -> QRectF:
@@ -182,6 +254,7 @@ class Canvas(QLabel):
         if self._compare is not None:
             self._wipe(shown, part, mode)
         self.setPixmap(shown)
+        self._view = (part, s, (self.width() - shown.width()) // 2, (self.height() - shown.height()) // 2)
         zoomed = self.magnification > 1.0
         text = f"{self.caption} · {100 * s:.0f}%" if zoomed and self.caption else self.caption
         if self._compare is not None:

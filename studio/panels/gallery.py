@@ -1,4 +1,6 @@
-"""The gallery: every image in the library, with the seed that made it and what to do with it."""
+"""The gallery: every image in the library, captioned with a few words of what made it and its seed (the whole
+prompt on hover), and what to do with it; it follows the canvas (the image in focus selected, a job's results
+scrolled into view)."""
 from __future__ import annotations
 
 import time
@@ -32,6 +34,29 @@ def matches(result: Result, query: str, favourites_only: bool = False) -> bool:
     return all(int(term) == result.seed if term.isdigit() else term in text for term in query.casefold().split())
 
 
+FILLER = {"a", "an", "the", "on", "of", "with", "and", "in", "at"}
+
+
+def describe(result: Result) -> str:
+    """What made a result, in full: its prompt, or what it varies or mixes."""
+    meta = result.metadata
+    if result.prompt:
+        return result.prompt
+    if isinstance(meta.get("mix"), dict):
+        return "mix of " + ", ".join(f"{k} {w:.2f}" for k, w in meta["mix"].get("weights", {}).items())
+    source = meta.get("source", {})
+    name = source.get("name") or source.get("label") or ""
+    return f"variation of {name}" if meta.get("kind") == "variation" else name or str(meta.get("kind", "image"))
+
+
+def caption(result: Result) -> str:
+    """A few words for under the thumbnail: the prompt without its filler words ("red circle blue background")."""
+    text = describe(result)
+    if result.prompt:
+        text = " ".join(w for w in text.split() if w.lower() not in FILLER) or text
+    return text
+
+
 class Gallery(QListWidget):
     """A grid of results, newest last; selecting one shows it large, the context menu acts on it."""
 
@@ -44,7 +69,10 @@ class Gallery(QListWidget):
         self.setObjectName("gallery")
         self.setViewMode(QListWidget.ViewMode.IconMode)
         self.setIconSize(QSize(96, 96))
-        self.setGridSize(QSize(116, 124))
+        self.setGridSize(QSize(116, 140))
+        self.setWordWrap(True)
+        self.setToolTip("Every image you made, newest last. Click: show it · double-click: variations · "
+                        "right-click: more")
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.setMovement(QListWidget.Movement.Static)
         self.setMinimumHeight(140)
@@ -112,6 +140,27 @@ class Gallery(QListWidget):
         if not self._pending:
             self._thumbnails.stop()
 
+    def select(self, result: Result | None) -> None:
+        """Select the image in focus (without showing it again), scrolled into view."""
+        item = self._item(result)
+        if item is None or item is self.currentItem():
+            return
+        self.blockSignals(True)
+        self.setCurrentItem(item)
+        self.blockSignals(False)
+        self.scrollToItem(item)
+
+    def scroll_to(self, results) -> None:
+        """Scroll so that the results the canvas shows (a job's) are in view, the first at least."""
+        items = [i for i in (self._item(r) for r in results) if i is not None and not i.isHidden()]
+        if items:
+            self.scrollToItem(items[-1])
+            self.scrollToItem(items[0])
+
+    def _item(self, result: Result | None) -> QListWidgetItem | None:
+        return next((self.item(i) for i in range(self.count()) if self.item(i).data(ROLE) is result), None) \
+            if result is not None else None
+
     def shown(self) -> int:
         return sum(not self.item(i).isHidden() for i in range(self.count()))
 
@@ -134,8 +183,9 @@ class Gallery(QListWidget):
 
     def _label(self, item: QListWidgetItem) -> None:
         r: Result = item.data(ROLE)
-        item.setText(f"{'★ ' if r.favourite else ''}{'' if r.path else '⚠ unsaved '}seed {r.seed}")
-        item.setToolTip(f"{r.prompt or r.metadata.get('source', {}).get('name', '')}\nseed {r.seed}\n{r.path}")
+        words = self.fontMetrics().elidedText(caption(r), Qt.TextElideMode.ElideRight, self.gridSize().width() - 8)
+        item.setText(f"{'★ ' if r.favourite else ''}{'' if r.path else '⚠ unsaved '}{words}\nseed {r.seed}")
+        item.setToolTip(f"{describe(r)}\nseed {r.seed}\n{r.path or 'not saved'}")
 
     def _menu(self, pos) -> None:
         item = self.itemAt(pos)
@@ -159,7 +209,8 @@ class GalleryPanel(QWidget):
         super().__init__()
         self.gallery = gallery
         self.filter = QLineEdit(objectName="galleryFilterEdit", clearButtonEnabled=True)
-        self.filter.setPlaceholderText("Filter the gallery: words of the prompt, a seed (Ctrl+F)")
+        self.filter.setPlaceholderText("Filter: words, a seed (Ctrl+F)")
+        self.filter.setToolTip("Show only the images whose prompt has these words, or with this seed (Ctrl+F)")
         self.favourites = QPushButton("★ only", objectName="favouritesOnlyButton", checkable=True)
         self.favourites.setToolTip("Show only the favourites (F on a result stars it)")
         self.shown = QLabel(objectName="galleryShownLabel")

@@ -1,11 +1,13 @@
-"""The mixing pad: up to four sources at the corners; the point's bilinear weights mix their embeddings."""
+"""The mixing pad: up to four sources at the corners (their thumbnails drawn there); the point's bilinear weights
+mix their embeddings. One render per drag: moving only shows the weights, letting go renders."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 CORNERS = {"a": (0.0, 0.0), "b": (1.0, 0.0), "c": (0.0, 1.0), "d": (1.0, 1.0)}
+THUMB = 26  # px: a corner's thumbnail
 
 
 def corner_weights(x: float, y: float, present: set[str]) -> dict[str, float]:
@@ -17,6 +19,10 @@ def corner_weights(x: float, y: float, present: set[str]) -> dict[str, float]:
     return {k: v / total for k, v in kept.items()} if total > 0 else {}
 
 
+def weights_text(weights: dict[str, float]) -> str:
+    return " · ".join(f"{k.upper()} {v:.2f}" for k, v in sorted(weights.items()))
+
+
 class MixPad(QWidget):
     """Drag the point; `moved` fires while dragging, `released` when the artist lets go."""
 
@@ -26,17 +32,23 @@ class MixPad(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("mixPad")
-        self.setFixedSize(110, 110)
-        self.setToolTip("Mixing pad: right-click results “Use as A/B/C/D”, then drag the point")
+        self.setFixedSize(128, 128)
+        self.setToolTip("Mixing pad: put sources on the corners (right-click results: Use as A/B/C/D), then drag "
+                        "the point: the nearer a corner, the more of its picture; the mix renders when you let go")
         self.point = (0.5, 0.5)
         self.present: set[str] = set()
+        self.thumbnails: dict[str, QPixmap | None] = {}  # corner → its image's thumbnail (None: a text source)
 
     def set_present(self, keys: set[str]) -> None:
         self.present = set(keys)
         self.update()
 
+    def set_thumbnail(self, key: str, pixmap: QPixmap | None) -> None:
+        self.thumbnails[key] = pixmap
+        self.update()
+
     def _area(self) -> QRectF:
-        return QRectF(12, 12, self.width() - 24, self.height() - 24)
+        return QRectF(THUMB / 2 + 2, THUMB / 2 + 2, self.width() - THUMB - 4, self.height() - THUMB - 4)
 
     def _to_unit(self, pos) -> tuple[float, float]:
         r = self._area()
@@ -64,10 +76,45 @@ class MixPad(QWidget):
         p.setBrush(QColor("#17181a"))
         p.drawRect(r)
         for key, (cx, cy) in CORNERS.items():
+            box = QRectF(r.left() + cx * r.width() - THUMB / 2, r.top() + cy * r.height() - THUMB / 2, THUMB, THUMB)
+            thumb = self.thumbnails.get(key)
+            if key in self.present and thumb is not None:
+                p.drawPixmap(box, thumb, QRectF(thumb.rect()))
+            else:
+                p.setBrush(QColor("#2d2e31"))
+                p.drawRect(box)
             p.setPen(QColor("#e8eaed") if key in self.present else QColor("#5f6368"))
-            p.drawText(QRectF(r.left() + cx * r.width() - 12, r.top() + cy * r.height() - 12, 24, 24),
-                       Qt.AlignmentFlag.AlignCenter, key.upper())
-        p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter, key.upper() if thumb is None or key not in self.present
+                       else "")
+        p.setPen(QPen(QColor("#202124"), 1.5))
         p.setBrush(QColor("#8ab4f8"))
         p.drawEllipse(QPointF(r.left() + self.point[0] * r.width(), r.top() + self.point[1] * r.height()), 5, 5)
         p.end()
+
+
+class MixPanel(QWidget):
+    """The pad under its title, with the weights of the point and "Keep this mix"."""
+
+    def __init__(self, pad: MixPad) -> None:
+        super().__init__(objectName="mixPanel")
+        self.pad = pad
+        title = QLabel("Mixing pad", objectName="mixPadLabel")
+        title.setToolTip(pad.toolTip())
+        self.weights = QLabel("drag the point", objectName="mixWeightsLabel")
+        self.weights.setWordWrap(True)
+        self.keep = QPushButton("Keep this mix", objectName="keepMixButton")
+        self.keep.setToolTip("Save the mix on the canvas to the gallery, with its sources and weights")
+        self.keep.setEnabled(False)
+        pad.moved.connect(lambda x, y: self.show_weights(corner_weights(x, y, pad.present)))
+        side = QVBoxLayout()
+        side.addWidget(title)
+        side.addWidget(self.weights, 1)
+        side.addWidget(self.keep)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addLayout(side, 1)
+        row.addWidget(pad)
+
+    def show_weights(self, weights: dict[str, float]) -> None:
+        self.weights.setText(weights_text(weights) if len(weights) > 1 else "needs two sources or more")

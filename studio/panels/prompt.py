@@ -1,11 +1,14 @@
-"""Prompt editor with Generate (Ctrl+Enter), Cancel (Esc) and the recent prompts (Ctrl+Up / Ctrl+Down)."""
+"""Prompt editor with Generate (Ctrl+Enter), Cancel (Esc) and the recent prompts (Ctrl+Up / Ctrl+Down); the box
+marks and completes the model's words (studio.panels.words)."""
 from __future__ import annotations
 
 import json
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QMenu, QPlainTextEdit, QPushButton, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
+
+from .words import PromptEdit
 
 HISTORY = 50  # prompts kept, the most recent first
 MENU = 15  # of which the Recent menu lists
@@ -36,12 +39,15 @@ class PromptPanel(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.edit = QPlainTextEdit(objectName="promptEdit")
+        self.edit = PromptEdit()
         self.edit.setPlaceholderText("Describe an image… (Ctrl+Enter to generate)")
         self.edit.setFixedHeight(72)
         self.generate_button = QPushButton("Generate", objectName="generateButton")
         self.generate_button.setDefault(True)
+        self.generate_button.setToolTip("Make images from the prompt with these settings (Ctrl+Enter); while one is "
+                                        "being made, or the model still loads, it waits in the queue")
         self.cancel_button = QPushButton("Cancel", objectName="cancelButton")
+        self.cancel_button.setToolTip("Stop the image being made now (Esc); the queue goes on")
         self.cancel_button.setEnabled(False)
         self.generate_button.clicked.connect(self.generate_requested)
         self.cancel_button.clicked.connect(self.cancel_requested)

@@ -18,7 +18,7 @@ class QueueView(QListWidget):
         super().__init__()
         self.setObjectName("queueView")
         self.setMaximumHeight(100)
-        self.setToolTip("Waiting jobs. Right-click: run next / remove; Delete removes.")
+        self.setToolTip("Jobs waiting their turn, next first. Right-click: run next / remove; Delete removes")
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
 

@@ -1,18 +1,23 @@
-"""Sampling controls: seed (with lock and dice), guidance per stage and on the layout steps, decoder candidates,
-steps, sampler, count, size."""
+"""Sampling controls: seed (with lock, the next seed and dice), guidance per stage and on the layout steps, decoder
+candidates, steps per stage, sampler, count, size; each with a tooltip in an artist's words."""
 from __future__ import annotations
-
-import random
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QPushButton, QSlider, QSpinBox, QWidget)
 
-from engine.limits import MAX_SEED
 from engine.record import migrate, settings_of
 from engine.requests import FREE_LAYOUT, MAX_STEPS, Settings
 
-SEED_SPIN_MAX = min(MAX_SEED, 2**31 - 1)  # QSpinBox holds a C int
+from .seed import SEED_SPIN_MAX, SeedRow
+
+SIZE_TIP = "The picture's size: larger sizes add an upscaling stage and take longer"
+STEP_LABELS = {"prior": "Prior steps", "decoder": "Decoder steps", "upsampler": "Upscale steps"}
+STEP_TIPS = {"prior": "Prior steps: how many steps turn your words into an image idea (more: steadier, slower)",
+             "decoder": "Decoder steps: how many steps paint the small picture from the idea (more: cleaner detail, "
+                        "slower)",
+             "upsampler": "Upscale steps: how many steps each upscaling stage takes to enlarge the picture "
+                          "(auto: each stage its own)"}
 # "Free layout" applies FREE_LAYOUT: the embedded default's freer variations (its model card: 90.7% keep shape and
 # colour, 68% of pairs moved or resized, against the paper's variations' 6%, at about twice the decoder's time)
 
@@ -43,36 +48,26 @@ class GuidanceSlider(QWidget):
 
 
 class SettingsPanel(QWidget):
-    """Builds `Settings` and seeds from what the artist set."""
+    """Builds `Settings` and seeds from what the artist set. Before a model is loaded, what the model decides (steps,
+    guidance, accept cosine) is left to it (None), so that a job asked for at once gets the model's defaults."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.seed = QSpinBox(objectName="seedSpin")
-        self.seed.setRange(0, SEED_SPIN_MAX)
-        self.seed.setValue(random.randint(0, SEED_SPIN_MAX))
-        self.seed.setMinimumWidth(110)
-        self.seed_lock = QCheckBox("Lock", objectName="seedLockCheck")
-        self.seed_lock.setToolTip("Keep this seed for the next generation; unlocked, a new seed is drawn each time")
-        dice = QPushButton("⚄", objectName="seedDiceButton")
-        dice.setToolTip("New random seed (Ctrl+R)")
-        dice.clicked.connect(self.new_seed)
-        minus, plus = QPushButton("−1", objectName="seedMinusButton"), QPushButton("+1", objectName="seedPlusButton")
-        minus.clicked.connect(lambda: self.seed.setValue(max(self.seed.value() - 1, 0)))
-        plus.clicked.connect(lambda: self.seed.setValue(min(self.seed.value() + 1, SEED_SPIN_MAX)))
-        seed_row = QHBoxLayout()
-        seed_row.setSpacing(4)
-        seed_row.addWidget(self.seed, 1)
-        for button in (minus, plus, dice):
-            button.setFixedWidth(34)
-            seed_row.addWidget(button)
-        seed_row.addWidget(self.seed_lock)
+        self.seed_row = SeedRow()
+        self.seed, self.seed_lock = self.seed_row.seed, self.seed_row.lock
+        self.model_known = False
+        self._wanted_size: int | None = None  # the size chosen last time, selected once a model offers it
         self.prior_guidance = GuidanceSlider("priorGuidanceSlider", 4.0)
+        self.prior_guidance.slider.setToolTip("How closely the image idea follows your words: higher sticks to the "
+                                              "prompt, lower wanders more")
         self.decoder_guidance = GuidanceSlider("decoderGuidanceSlider", 8.0)
+        self.decoder_guidance.slider.setToolTip("How strongly the picture is painted toward the idea: higher is "
+                                                "bolder and cleaner, lower softer and more varied")
         self.layout_guidance = GuidanceSlider("layoutGuidanceSlider", 8.0, scale=100)  # 0.25 is the freer variations'
-        self.layout_guidance.setToolTip("Decoder guidance on its first steps (t ≥ 0.9 T), where position, size and "
-                                        "count are decided. Lower it (0.25, with 6 candidates) for variations that "
-                                        "move things around while keeping shape and colour; it follows the decoder "
-                                        "guidance until set")
+        self.layout_guidance.slider.setToolTip(
+            "How strongly the first strokes, where position, size and count are decided, follow the idea. Lower it "
+            "(0.25, with 6 candidates) for variations that move things around while keeping shape and colour; it "
+            "follows the decoder guidance until you set it")
         self._layout_follows = True
         self.layout_guidance.slider.valueChanged.connect(
             lambda v: setattr(self, "_layout_follows", self.layout_guidance.value == self.decoder_guidance.value))
@@ -80,30 +75,27 @@ class SettingsPanel(QWidget):
         self.free_layout = QPushButton("Free layout", objectName="freeLayoutButton", checkable=True)
         self.free_layout.setToolTip(f"Variations that move and resize things: layout guidance "
                                     f"{FREE_LAYOUT.layout_guidance:g} and up to {FREE_LAYOUT.decoder_candidates} "
-                                    f"candidates at the model's accept cosine; off: the paper's variations "
-                                    f"(layout guidance = decoder guidance, one candidate)")
+                                    f"tries each, keeping one that stays true to the source; off: the paper's "
+                                    f"variations (same layout, new details)")
         self.free_layout.setStyleSheet("QPushButton:checked { background: palette(highlight); "
                                        "color: palette(highlighted-text); border: 1px solid palette(highlight); "
                                        "border-radius: 3px; padding: 3px 8px; }")
         self.free_layout.toggled.connect(self._set_free_layout)
         self._model_accept = 1.0
         self.amount = GuidanceSlider("variationAmountSlider", 0.0, maximum=1.0, scale=100)
-        self.amount.setToolTip("Variations: 0 keeps the image's embedding and draws new noise (the paper's "
-                               "variations); 1 moves the embedding half-way to a random direction, so the meaning "
-                               "drifts too")
+        self.amount.slider.setToolTip("Variations: 0 keeps what the image shows and changes only the details; toward "
+                                      "1 the meaning drifts too")
         self.candidates = QSpinBox(objectName="decoderCandidatesSpin")
         self.candidates.setRange(1, 8)
-        self.candidates.setToolTip("Decoder candidates per image, at most: draw until one's CLIP embedding is "
-                                   "close enough to the image embedding (Accept at), else keep the closest "
-                                   "(each draw costs one decoder run). With a low layout guidance, candidates "
-                                   "keep shape and colour far more often")
+        self.candidates.setToolTip("Tries per image, at most: each try paints the picture again and the first close "
+                                   "enough to the idea (Accept at) is kept, else the closest. More tries cost time")
         self.accept = QDoubleSpinBox(objectName="candidateAcceptSpin")
         self.accept.setRange(-1.0, 1.0)
         self.accept.setDecimals(3)
         self.accept.setSingleStep(0.001)
         self.accept.setValue(1.0)
-        self.accept.setToolTip("Accept at: the CLIP cosine to the image embedding at which a candidate is kept "
-                               "without drawing more; 1 draws them all and keeps the closest (the model sets it)")
+        self.accept.setToolTip("Accept at: how close to the idea a try must come to be kept at once (CLIP cosine); "
+                               "1 makes every try and keeps the closest (the model sets it)")
         self.candidates.valueChanged.connect(lambda k: self.accept.setEnabled(k > 1))
         for control in (self.layout_guidance.slider, self.candidates):
             control.valueChanged.connect(self._show_free_layout)
@@ -114,21 +106,24 @@ class SettingsPanel(QWidget):
         candidates_row.addWidget(self.accept)
         self.sampler = QComboBox(objectName="samplerCombo")
         self.sampler.addItems(["ddpm", "ddim"])
+        self.sampler.setToolTip("How each step removes noise: ddpm adds a little fresh noise each step (the model's "
+                                "own way); ddim is deterministic and smoother at few steps")
         self.count = QSpinBox(objectName="countSpin")
         self.count.setRange(1, 16)
+        self.count.setToolTip("How many images one Generate makes, each with the next seed; several show side by "
+                              "side on the canvas")
         self.size = QComboBox(objectName="sizeCombo")
-        self.size.currentIndexChanged.connect(
-            lambda i: self.size.setToolTip(self.size.itemData(i, Qt.ItemDataRole.ToolTipRole) or ""))
+        self.size.setToolTip(SIZE_TIP)
+        self.size.currentIndexChanged.connect(self._size_tip)
         self.steps = {stage: QSpinBox(objectName=f"{stage}StepsSpin") for stage in ("prior", "decoder", "upsampler")}
-        steps_row = QHBoxLayout()
         for stage, spin in self.steps.items():
             spin.setRange(1, MAX_STEPS)
-            spin.setToolTip(f"{stage} steps")
-            steps_row.addWidget(spin)
+            spin.setToolTip(STEP_TIPS[stage])
         self.steps["upsampler"].setMinimum(0)  # 0 shows "auto": each upsampler its own default steps
         self.steps["upsampler"].setSpecialValueText("auto")
         form = QFormLayout(self)
-        form.addRow("Seed", seed_row)
+        form.setContentsMargins(0, 4, 0, 4)
+        form.addRow("Seed", self.seed_row)
         form.addRow("Prior guidance", self.prior_guidance)
         form.addRow("Decoder guidance", self.decoder_guidance)
         layout_row = QHBoxLayout()
@@ -137,7 +132,8 @@ class SettingsPanel(QWidget):
         form.addRow("Layout guidance", layout_row)
         form.addRow("Variation amount", self.amount)
         form.addRow("Candidates", candidates_row)
-        form.addRow("Steps P/D/U", steps_row)
+        for stage, label in STEP_LABELS.items():
+            form.addRow(label, self.steps[stage])
         form.addRow("Sampler", self.sampler)
         form.addRow("Images", self.count)
         form.addRow("Size", self.size)
@@ -149,15 +145,22 @@ class SettingsPanel(QWidget):
                              ("decoder", config.decoder.steps), ("upsampler", 0)):
             self.steps[stage].setValue(value)
         own = ", ".join(f"{u.size} px {u.steps}" for u in config.upsamplers)
-        self.steps["upsampler"].setToolTip(f"upsampler steps, for every upsampler (auto: each its own: {own})")
+        self.steps["upsampler"].setToolTip(f"{STEP_TIPS['upsampler']}: {own or 'this model has none'}")
         self.prior_guidance.set_value(config.prior.guidance if config.prior else 1.0)
         self.decoder_guidance.set_value(config.decoder.guidance)
         self._model_accept = config.decoder.accept_cosine
         self.accept.setValue(config.decoder.accept_cosine)
+        wanted = self._wanted_size
+        self.size.blockSignals(True)
         self.size.clear()
         for s in sizes:
             self.size.addItem(f"{s} px", s)
-        self.size.setCurrentIndex(sizes.index(config.default_size) if config.default_size in sizes else len(sizes) - 1)
+        self.size.blockSignals(False)
+        default = sizes.index(config.default_size) if config.default_size in sizes else len(sizes) - 1
+        self.size.setCurrentIndex(sizes.index(wanted) if wanted in sizes else default)  # last session's, if offered
+        self._wanted_size = wanted if wanted in sizes else self.size.currentData()
+        self._size_tip(self.size.currentIndex())
+        self.model_known = True
 
     def note_time(self, size: int, seconds: float) -> None:
         """Show, on the Size list, how long one image of `size` px last took here (1024 px: the final render)."""
@@ -165,8 +168,14 @@ class SettingsPanel(QWidget):
         if index >= 0:
             self.size.setItemData(index, f"{size} px: {seconds:.1f} s an image, last time on this machine",
                                   Qt.ItemDataRole.ToolTipRole)
-            if index == self.size.currentIndex():
-                self.size.setToolTip(self.size.itemData(index, Qt.ItemDataRole.ToolTipRole))
+            self._size_tip(self.size.currentIndex())
+
+    def _size_tip(self, index: int) -> None:
+        """The Size list's tooltip: what it does, and how long the chosen size took here last time."""
+        if index >= 0 and self.model_known:
+            self._wanted_size = self.size.itemData(index)
+        timing = self.size.itemData(index, Qt.ItemDataRole.ToolTipRole) if index >= 0 else None
+        self.size.setToolTip(SIZE_TIP + (f"\n{timing}" if timing else ""))
 
     def _follow(self, value: int) -> None:
         """Keep the layout guidance equal to the decoder guidance until the artist sets it apart."""
@@ -195,15 +204,11 @@ class SettingsPanel(QWidget):
         self.free_layout.blockSignals(False)
 
     def new_seed(self) -> None:
-        self.seed.setValue(random.randint(0, SEED_SPIN_MAX))
+        self.seed_row.new_seed()
 
     def take_seeds(self) -> tuple[int, ...]:
-        """Seeds for the next job; an unlocked seed moves on afterwards, so the shown one is never reused."""
-        first = self.seed.value()
-        seeds = tuple((first + i) % (SEED_SPIN_MAX + 1) for i in range(self.count.value()))
-        if not self.seed_lock.isChecked():
-            self.new_seed()
-        return seeds
+        """Seeds for the next job: the locked seed, else the next one shown (which then moves on)."""
+        return self.seed_row.take(self.count.value())
 
     def apply(self, meta: dict) -> None:
         """Take the settings of a saved image (its `unclip` record, of any schema: engine.record migrates it) and
@@ -239,20 +244,25 @@ class SettingsPanel(QWidget):
 
     def values(self) -> dict:
         """What to remember between sessions."""
-        return {"seed": self.seed.value(), "lock": self.seed_lock.isChecked(), "sampler": self.sampler.currentText(),
-                "count": self.count.value()}
+        values = {"seed": self.seed.value(), "lock": self.seed_lock.isChecked(), "sampler": self.sampler.currentText(),
+                  "count": self.count.value()}
+        return {**values, "size": self._wanted_size} if self._wanted_size else values
 
     def restore(self, values: dict) -> None:
         try:
-            self.seed.setValue(int(values.get("seed", self.seed.value())))
+            self.seed.setValue(int(float(values.get("seed", self.seed.value()))))
             self.seed_lock.setChecked(str(values.get("lock", "false")).lower() == "true")
             self.sampler.setCurrentText(str(values.get("sampler", "ddpm")))
             self.count.setValue(int(values.get("count", 1)))
+            self._wanted_size = int(values["size"]) if values.get("size") else None
         except (TypeError, ValueError):
             pass  # a damaged settings file: keep the defaults
 
     def settings(self) -> Settings:
-        size = self.size.currentData() if self.size.count() else None
+        """The job's settings; before a model is loaded, its defaults wherever the model would have set them."""
+        size = self.size.currentData() if self.size.count() else self._wanted_size
+        if not self.model_known:
+            return Settings(decoder_candidates=self.candidates.value(), sampler=self.sampler.currentText(), size=size)
         return Settings(prior_guidance=self.prior_guidance.value, decoder_guidance=self.decoder_guidance.value,
                         layout_guidance=self.layout_guidance.value, decoder_candidates=self.candidates.value(),
                         accept_cosine=self.accept.value(),

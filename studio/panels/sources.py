@@ -16,7 +16,9 @@ class SourceDropZone(QLabel):
         self.setObjectName("sourceDropZone")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setAcceptDrops(True)
-        self.setMinimumHeight(80)
+        self.setMinimumHeight(64)
+        self.setToolTip("Drop a picture here (or double-click to open one, Ctrl+V to paste) to make variations of "
+                        "it: new pictures that keep what it shows")
         self.setStyleSheet("QLabel#sourceDropZone { border: 2px dashed #888; border-radius: 8px; color: #aaa; }")
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API

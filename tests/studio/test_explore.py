@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSlider
+from PySide6.QtWidgets import QLabel, QSlider
 
 from studio.messages import Kind
 from tests.studio.helpers import close_window, open_window
@@ -51,7 +51,7 @@ def test_mixing_pad_renders_the_mix_with_fixed_noise(window, qtbot):
     for key, text in zip("abc", ("a red circle", "a blue star", "a green ring")):
         window.explorer.set_source(key, "text:" + text)
     assert window.explore.pad.present == {"a", "b", "c"}
-    window.explore.pad.released.emit(0.5, 0.5)
+    window.explore.pad.released.emit(0.5, 0.5)  # the end of a drag
     qtbot.waitUntil(lambda: window.canvas.caption.startswith("mix") and window.explorer.mix_job is None,
                     timeout=60_000)  # the frame arrives before its job's end
     assert window.gallery.count() == 0
@@ -117,3 +117,85 @@ def test_dropping_two_images_on_a_and_b_interpolates(window, qtbot, tmp_path):
     window.explore.noise.setCurrentText("inverted")
     window.explore.render_requested.emit()
     qtbot.waitUntil(lambda: len(window.explorer.strip.done) == 3, timeout=60_000)
+
+
+def test_sources_show_thumbnails_and_long_names_never_widen_the_window(window, qtbot, tmp_path):
+    window.resize(1359, 900)
+    qtbot.waitUntil(lambda: window.width() == 1359)
+    long = tmp_path / ("a-very-long-file-name-for-a-source-image-" * 3 + ".png")
+    Image.fromarray(np.full((32, 32, 3), 200, np.uint8)).save(long)
+    window.explorer.set_source("a", str(long))
+    window.explorer.set_source("b", "text:" + "a large red circle on a blue background and much more " * 3)
+    window.explorer.set_source("c", str(long))
+    window.explorer.set_source("d", "text:a blue star")
+    for _ in range(5):
+        qtbot.wait(10)
+        assert window.width() == 1359 and window.minimumSizeHint().width() <= 1359
+    a, b = window.explore.labels["a"], window.explore.labels["b"]
+    assert "…" in a.text() and "…" in b.text() and a.toolTip() == long.name
+    assert a.fontMetrics().horizontalAdvance(a.text()) <= a.width()
+    assert not window.explore.thumbs["a"].pixmap().isNull() and window.explore.thumbs["b"].text() == "T"
+    pad = window.explore.pad
+    assert pad.thumbnails["c"] is not None and pad.thumbnails["d"] is None and pad.present == set("abcd")
+
+
+def test_the_filmstrip_shows_rendered_queued_and_shown_frames_and_the_slider_says_which(window, qtbot):
+    window.settings.steps["decoder"].setValue(2)
+    window.explorer.set_source("a", "text:a red circle")
+    window.explorer.set_source("b", "text:a blue star")
+    window.explore.frames.setValue(5)
+    strip, label = window.explore.filmstrip, window.explore.fill
+    previews = []
+    strip_preview = strip.set_preview
+    strip.set_preview = lambda i, pixels: (previews.append(i), strip_preview(i, pixels))
+    window.explore.render_requested.emit()
+    assert strip.count == 5 and strip.queued == {0, 1, 2, 3, 4} and strip.rendered == set()
+    qtbot.waitUntil(lambda: strip.rendered == {0, 4}, timeout=60_000)
+    assert strip.queued >= {1, 2, 3} and label.text().startswith("frame 1 of 5")
+    qtbot.waitUntil(lambda: strip.rendered == set(range(5)) and not window.jobs.busy, timeout=60_000)
+    assert strip.queued == set() and strip.previews == {}
+    assert {0, 4} <= set(previews)  # step previews of the frames being rendered, in their cells
+    window.explore.slider.setValue(510)
+    assert label.text() == "frame 3 of 5" and strip.shown == 2  # the frame shown, not how many are rendered
+    qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=strip.cell(4).center().toPoint())
+    assert window.explore.slider.value() == 1000 and label.text() == "frame 5 of 5" and strip.shown == 4
+    assert window.canvas.caption.startswith("frame 5/5")
+
+
+def drag(pad, points):
+    """Press at the first point, move through the rest with the button held, release at the last."""
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    for kind, (x, y) in [(QEvent.Type.MouseButtonPress, points[0])] + \
+            [(QEvent.Type.MouseMove, p) for p in points[1:]] + [(QEvent.Type.MouseButtonRelease, points[-1])]:
+        pos = QPointF(x, y)
+        held = Qt.MouseButton.NoButton if kind is QEvent.Type.MouseButtonRelease else left
+        QApplication.sendEvent(pad, QMouseEvent(kind, pos, pad.mapToGlobal(pos), left, held, none))
+
+
+def test_one_render_per_drag_with_step_previews_and_keep_this_mix(window, qtbot):
+    from engine.record import read_png
+    window.settings.steps["decoder"].setValue(2)
+    for key, text in zip("abc", ("a red circle", "a blue star", "a green ring")):
+        window.explorer.set_source(key, "text:" + text)
+    started, captions = [], []
+    window.jobs.changed.connect(lambda job, m: m.kind is Kind.STARTED and started.append(job.label))
+    preview = window.canvas.show_preview
+    window.canvas.show_preview = lambda pixels, caption: (captions.append(caption), preview(pixels, caption))
+    panel = window.explore.mix_panel
+    assert panel.findChild(QLabel, "mixPadLabel").text() == "Mixing pad" and not panel.keep.isEnabled()
+    drag(window.explore.pad, [(20 + 8 * i, 30 + 5 * i) for i in range(12)])
+    assert panel.weights.text().startswith("A ")  # the weights follow the point
+    qtbot.waitUntil(lambda: window.explorer.mixed is not None and not window.jobs.busy, timeout=60_000)
+    assert len(started) == 1 and started[0].startswith("mix ")  # one render for the whole drag
+    assert any(c.startswith("mix · decoder") for c in captions)  # step previews of the mix
+    qtbot.mouseClick(panel.keep, Qt.MouseButton.LeftButton)
+    assert window.gallery.count() == 1
+    kept = window.state.results[-1]
+    weights = kept.metadata["mix"]["weights"]
+    assert set(weights) == {"A", "B", "C"} and abs(sum(weights.values()) - 1) < 0.01
+    assert kept.metadata["mix"]["sources"]["B"] == "text:a blue star"
+    assert read_png(kept.path)["mix"] == kept.metadata["mix"]  # in the saved record too
+    assert window.gallery.currentItem().text().startswith("mix of A")
