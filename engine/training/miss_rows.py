@@ -22,7 +22,7 @@ NEAR = 40.0  # a pixel is of a colour when that colour is its nearest of the wor
 # (the default's objects at 64 px: most pixels of a red star lie 15–30 from the world's red, nine in ten within 40)
 MIN_FILL = 0.2  # an object's region fills at least this much of its bounding box (a gradient's band along a diagonal
 # fills a few hundredths; a star about 0.35)
-CENTRE_BAND = 0.125  # "centre" on an axis: nearer the middle than to the side positions at 0.25 / 0.75
+CENTRE_BAND = 0.125  # within this of the middle is neither side: nearer the middle than the positions at 0.25 / 0.75
 _RGB = torch.tensor([COLORS[c] for c in COLOR_NAMES], dtype=torch.float32)  # (10, 3)
 
 
@@ -80,13 +80,15 @@ def colour_centres(images: torch.Tensor, colours: list[str], min_area: int = 8) 
 
 
 def on_side(centre: tuple[float, float] | None, position: str) -> bool:
-    """Whether a centre lies on the side(s) a position names: left of the middle for "left", above it for "top",
-    both for "top left"; within CENTRE_BAND of the middle on both axes for "centre"."""
+    """Whether a centre lies on the side(s) a position names, beyond CENTRE_BAND of the middle: left of 0.375 for
+    "left", above it for "top", both for "top left" (the other axis free); within the band on both axes for
+    "centre". An object drawn in the middle is on no side."""
     if centre is None:
         return False
     if position == "centre":
         return all(abs(c - 0.5) < CENTRE_BAND for c in centre)
-    return all(c < 0.5 if p < 0.5 else c > 0.5 for c, p in zip(centre, POSITIONS[position]) if p != 0.5)
+    return all(c < 0.5 - CENTRE_BAND if p < 0.5 else c > 0.5 + CENTRE_BAND
+               for c, p in zip(centre, POSITIONS[position]) if p != 0.5)
 
 
 def nearest_position(centre: tuple[float, float] | None) -> str | None:
@@ -110,17 +112,21 @@ def position_judge(seed: int, n: int = 500) -> dict[str, float]:
 def position_rows(model: UnCLIP, rng: np.random.Generator, n: int, seed: int, s: Settings) -> dict[str, dict]:
     """"a ⟨colour⟩ ⟨shape⟩ on the ⟨position⟩", `n` prompts per position (shape and colour drawn): how often the
     object of the asked colour has its centre on the asked side, at the asked place (the nearest named position),
-    and is found at all."""
+    and is found at all, and its centre's mean distance from the middle (a share of the side; 0.25 to 0.35 asked
+    away from the centre)."""
     asks = [(str(rng.choice(SHAPES)), str(rng.choice(COLOR_NAMES)), place) for place in POSITIONS for _ in range(n)]
     requests = [TextToImage(f"{_a(c)} {c} {shape} on the {place}", seeds=(seed + i,), settings=s)
                 for i, (shape, c, place) in enumerate(asks)]
     centres = colour_centres(run_requests(model, requests, "positions"), [c for _, c, _ in asks])
-    rows: dict[str, dict] = {"on the asked side": {}, "at the asked place": {}, "object of its colour found": {}}
+    rows: dict[str, dict] = {"on the asked side": {}, "at the asked place": {}, "object of its colour found": {},
+                             "distance from the middle (mean, share of the side)": {}}
     for place in POSITIONS:
         got = [centre for centre, (_, _, p) in zip(centres, asks) if p == place]
         rows["on the asked side"][place] = float(np.mean([on_side(c, place) for c in got]))
         rows["at the asked place"][place] = float(np.mean([nearest_position(c) == place for c in got]))
         rows["object of its colour found"][place] = float(np.mean([c is not None for c in got]))
+        found = [np.hypot(c[0] - 0.5, c[1] - 0.5) for c in got if c is not None]
+        rows["distance from the middle (mean, share of the side)"][place] = float(np.mean(found)) if found else 0.0
     return rows
 
 

@@ -81,6 +81,7 @@ def test_position_is_read_from_the_asked_colour_on_any_background():
     assert not on_side(None, "left") and nearest_position(None) is None
     assert on_side((0.3, 0.9), "left") and not on_side((0.6, 0.5), "left") and on_side((0.9, 0.2), "top right")
     assert on_side((0.55, 0.45), "centre") and not on_side((0.3, 0.5), "centre") and on_side((0.2, 0.3), "top")
+    assert not on_side((0.45, 0.55), "bottom") and not on_side((0.2, 0.45), "top left")  # the middle is no side
 
 
 def test_the_largest_component_leaves_stray_pixels_out():
@@ -110,7 +111,8 @@ def test_miss_rows_have_a_value_per_position_and_shape(tiny_model, tmp_path):
         torch.set_num_threads(threads)
     assert table.pop("position judge (20 held-out renders)") == {"on the named side": 1.0, "at the named place": 1.0}
     assert list(table) == [f"position, {k} (1 prompt each, 16 px)" for k in (
-        "on the asked side", "at the asked place", "object of its colour found")] + [
+        "on the asked side", "at the asked place", "object of its colour found",
+        "distance from the middle (mean, share of the side)")] + [
         f"two objects by shape, {k} (1 prompt each, 16 px)" for k in ("both objects right", "this shape in its colour")]
     for name, row in table.items():
         assert list(row) == list(POSITIONS if name.startswith("position") else SHAPES)
@@ -131,6 +133,7 @@ def test_eval_runs_the_miss_rows_alone(tiny_bundle, tmp_path):
     assert list(table)[:3] == ["seed", "probe (held-out renders)", "probe gate (≥ 98% per attribute)"]
     assert [k.split(" (")[0] for k in list(table)[3:]] == [
         "position judge", "position, on the asked side", "position, at the asked place",
-        "position, object of its colour found", "two objects by shape, both objects right",
+        "position, object of its colour found", "position, distance from the middle",
+        "two objects by shape, both objects right",
         "two objects by shape, this shape in its colour", "seconds"]
     assert main(["eval", "--rows", "misses", "--misses", "0"]) == 2
