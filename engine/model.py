@@ -1,7 +1,9 @@
 """A loaded unCLIP model: CLIP, prior, decoder and upsamplers on one device in one dtype."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import torch
 from torch import nn
@@ -49,6 +51,7 @@ class UnCLIP:
     vocabulary: Vocabulary | None = None  # what its captions were made of, where its bundle says (vocabulary.json)
     movq: MoVQDecoder | None = None  # a latent decoder's latent → pixels (Kandinsky 2.2); None: the decoder paints
     derived: dict = field(default_factory=dict)  # computed once from the weights: negative embedding, preview map
+    offload: torch.device | None = None  # stage-wise offload: networks wait on the CPU and run here, one stage at a time
 
     @classmethod
     def random(cls, config: BundleConfig, seed: int = 0) -> "UnCLIP":
@@ -112,7 +115,39 @@ class UnCLIP:
 
     @property
     def device(self) -> torch.device:
-        return self.decoder.conv_in.weight.device
+        """Where the networks run (with offload: where each stage runs, though they wait on the CPU)."""
+        return self.offload if self.offload is not None else self.decoder.conv_in.weight.device
+
+    def offloaded(self, device: torch.device | str) -> "UnCLIP":
+        """Keep every network on the CPU and move each stage's networks to `device` only while it runs (cards with
+        less memory than the whole model: the peak is the largest stage's networks, not their sum)."""
+        dtype = self.dtype
+        for module in self.modules().values():
+            module.to("cpu", dtype)
+        self.offload = torch.device(device)
+        self.derived.pop("negative", None)
+        return self
+
+    @contextmanager
+    def running(self, *names: str) -> Iterator[None]:
+        """The named networks (of `modules()`; absent names are skipped) on the running device for a stage; with
+        offload, back on the CPU when the outermost stage that asked for them ends."""
+        if self.offload is None:
+            yield
+            return
+        present, users = self.modules(), self.derived.setdefault("users", {})
+        names = [n for n in names if n in present]
+        for name in names:
+            users[name] = users.get(name, 0) + 1
+            if users[name] == 1:
+                present[name].to(self.offload)
+        try:
+            yield
+        finally:
+            for name in names:
+                users[name] -= 1
+                if users[name] == 0:
+                    present[name].to("cpu")
 
     @property
     def dtype(self) -> torch.dtype:
@@ -137,9 +172,9 @@ class UnCLIP:
         KandinskyV22PriorPipeline makes its negative_image_embeds."""
         if "negative" not in self.derived:
             size = self.config.clip.image_size
-            with torch.inference_mode():
+            with torch.inference_mode(), self.running("clip"):
                 zeros = torch.zeros(1, 3, size, size, device=self.clip.device)
-                self.derived["negative"] = self.clip.encode_image(zeros).float()
+                self.derived["negative"] = self.clip.encode_image(zeros).float().to(self.device)
         return self.derived["negative"]
 
     def preview(self, x0: torch.Tensor) -> torch.Tensor:

@@ -165,7 +165,9 @@ def seeded_noise(seeds: list[int], device) -> NoiseFactory:
 
 def encode_captions(model: UnCLIP, prompt: str, b: int) -> tuple[TextEncoding, TextEncoding]:
     """CLIP's encoding of the caption and of the empty caption (for guidance), each for a batch of b."""
-    with torch.inference_mode():
+    with torch.inference_mode(), model.running("clip"):
+        if model.movq is not None:
+            model.negative_embed()  # a latent decoder's guidance needs CLIP once more: while it is here
         return model.clip.encode_text([prompt] * b), model.clip.encode_text([""] * b)
 
 
@@ -178,13 +180,14 @@ def image_embedding(model: UnCLIP, request: Request, text: TextEncoding, uncond:
             raise UserError("this model has no diffusion prior (an image-variations bundle): it makes "
                             "variations of images, not images from text")
         candidates = []
-        for k in range(s.prior_candidates):
-            stage = Stage.prior(k)
-            candidates.append((yield from drive(stage, s.prior_steps, sample_prior(
-                model.prior, model.process(stage.component), text, uncond, noise(stage), s))))
+        with model.running("prior"):
+            for k in range(s.prior_candidates):
+                stage = Stage.prior(k)
+                candidates.append((yield from drive(stage, s.prior_steps, sample_prior(
+                    model.prior, model.process(stage.component), text, uncond, noise(stage), s))))
         candidates = torch.stack(candidates)  # (K, B, D)
         return candidates[closest(candidates, text.embed), torch.arange(b)]
-    with torch.inference_mode():
+    with torch.inference_mode(), model.running("clip"):
         if isinstance(request, ImageVariation):
             z = model.clip.encode_image(model.clip.image_pixels([request.image])).float()
             if request.amount > 0:  # each image drifts its own way, drawn from its seed
@@ -219,7 +222,7 @@ def decode_image(model: UnCLIP, z_i: torch.Tensor, text: TextEncoding, uncond: T
         x = yield from drive(stage, s.decoder_steps, render(model, stage, z_i, text, uncond, s, noise(stage)))
         if s.decoder_candidates == 1:
             return x
-        with torch.inference_mode():
+        with torch.inference_mode(), model.running("clip"):
             cos = F.cosine_similarity(model.clip.encode_image(model.clip.tensor_pixels(x)).float(),
                                       z_i.float(), dim=-1)  # (B,)
             if best is None:
@@ -236,10 +239,12 @@ def render(model: UnCLIP, stage: Stage, z_i: torch.Tensor, text: TextEncoding, u
            noise: NoiseFn) -> Generator[Step, None, torch.Tensor]:
     """One decoder draw at the stage's size: the pixel decoder's, or a latent decoder's through its MoVQ."""
     process = model.process(stage.component)
-    if model.movq is None:
-        return decode(model.decoder, model.conditioning, process, z_i, text, uncond, noise, stage.size, s)
-    return decode_latent(model.decoder, model.movq, process, z_i, model.negative_embed(), noise, stage.size, s,
-                         model.config.latent.steps_offset)
+    with model.running("decoder", "conditioning", "movq"):
+        if model.movq is None:
+            return (yield from decode(model.decoder, model.conditioning, process, z_i, text, uncond, noise, stage.size,
+                                      s))
+        return (yield from decode_latent(model.decoder, model.movq, process, z_i, model.negative_embed(), noise,
+                                         stage.size, s, model.config.latent.steps_offset))
 
 
 def upsample_image(model: UnCLIP, x: torch.Tensor, s: Settings, noise: NoiseFactory,
@@ -249,8 +254,9 @@ def upsample_image(model: UnCLIP, x: torch.Tensor, s: Settings, noise: NoiseFact
         if cfg.size > s.size:
             break
         stage, steps = Stage.upsampler(i, cfg.size), upsampler_steps(s, cfg)
-        x = yield from drive(stage, steps, upsample(
-            up.first, up.last, model.process(stage.component), x, cfg.size, noise(stage), steps, s))
+        with model.running(f"upsampler{i}.first", f"upsampler{i}.last"):
+            x = yield from drive(stage, steps, upsample(
+                up.first, up.last, model.process(stage.component), x, cfg.size, noise(stage), steps, s))
     return x
 
 
