@@ -29,7 +29,7 @@ _HOME = {  # public name → the module that defines it
     "UnCLIP": "model", "CancelToken": "pipeline", "generate": "pipeline", "resolve_settings": "pipeline",
     "TextToImage": "requests", "ImageVariation": "requests", "EmbeddingToImage": "requests", "Settings": "requests",
     "Frame": "runner", "render_strip": "runner", "run": "runner", "serve": "runner",
-    "Stage": "stage", "StageKind": "stage",
+    "Stage": "stage", "StageKind": "stage", "Vocabulary": "vocabulary",
 }
 __all__ = sorted(_HOME)
 
