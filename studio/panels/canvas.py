@@ -94,19 +94,7 @@ class Canvas(QLabel):
         shapes = [im.shape for im in images if im is not None]
         aspect = shapes[0][1] / shapes[0][0] if shapes else 1.0
         pixels, self.cells = tile(images, grid_columns(len(images), self.width(), self.height(), aspect))
-        pixmap = to_pixmap(pixels)
-        painter = QPainter(pixmap)
-        font = QFont()
-        font.setPixelSize(max(10, self.cells[0][3] // 14))
-        painter.setFont(font)
-        for (x, y, w, h), label in zip(self.cells, labels):
-            box = painter.fontMetrics().boundingRect(label).adjusted(-4, -2, 4, 2)
-            box.moveTo(x + 4, y + h - box.height() - 4)
-            painter.fillRect(box, QColor(0, 0, 0, 150))
-            painter.setPen(QColor("white"))
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
-        painter.end()
-        self._show(pixmap, caption)
+        self._show(to_pixmap(pixels), caption)
 
     @property
     def grid_shown(self) -> bool:
@@ -253,6 +241,8 @@ class Canvas(QLabel):
                               mode)
         if self._compare is not None:
             self._wipe(shown, part, mode)
+        if self.cells and self._grid is not None:
+            self._label_cells(shown, part, s)
         self.setPixmap(shown)
         self._view = (part, s, (self.width() - shown.width()) // 2, (self.height() - shown.height()) // 2)
         zoomed = self.magnification > 1.0
@@ -264,7 +254,25 @@ class Canvas(QLabel):
         self.overlay.adjustSize()
         left = (self.width() - shown.width()) // 2 + 8
         bottom = (self.height() + shown.height()) // 2 - self.overlay.height() - 8
+        if self.cells:  # a grid: the caption goes on top, the cells' seeds are at their bottoms
+            bottom = (self.height() - shown.height()) // 2 + 8
         self.overlay.move(max(left, 0), max(bottom, 0))
+
+    def _label_cells(self, shown: QPixmap, part: QRect, s: float) -> None:
+        """Each grid cell's label (its seed) at its bottom left, at screen size whatever the images' size."""
+        painter = QPainter(shown)
+        font = QFont()
+        font.setPixelSize(12)
+        painter.setFont(font)
+        for (x, y, w, h), label in zip(self.cells, self._grid[1]):
+            if not label:
+                continue
+            box = painter.fontMetrics().boundingRect(label).adjusted(-5, -2, 5, 2)
+            box.moveTo(round((x - part.x()) * s) + 6, round((y + h - part.y()) * s) - box.height() - 6)
+            painter.fillRect(box, QColor(0, 0, 0, 150))
+            painter.setPen(QColor("white"))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+        painter.end()
 
     def _wipe(self, shown: QPixmap, part: QRect, mode: Qt.TransformationMode) -> None:
         """Paint the pinned image, over the same part of the picture, into `shown` right of the divider."""

@@ -108,6 +108,7 @@ class ExplorePanel(QWidget):
         self.mix_panel = MixPanel(self.pad)
         sources = QHBoxLayout()
         for k in "ab":
+            sources.addSpacing(0 if k == "a" else 6)
             sources.addWidget(QLabel(k.upper()))
             sources.addWidget(self.thumbs[k])
             sources.addWidget(self.labels[k], 1)

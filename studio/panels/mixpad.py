@@ -85,8 +85,12 @@ class MixPad(QWidget):
                 p.drawRect(box)
             p.setPen(QColor("#e8eaed") if key in self.present else QColor("#5f6368"))
             p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawText(box, Qt.AlignmentFlag.AlignCenter, key.upper() if thumb is None or key not in self.present
-                       else "")
+            if key in self.present and thumb is not None:  # the letter in a corner of the picture
+                tag = QRectF(box.left(), box.top(), 11, 12)
+                p.fillRect(tag, QColor(0, 0, 0, 170))
+                p.drawText(tag, Qt.AlignmentFlag.AlignCenter, key.upper())
+            else:
+                p.drawText(box, Qt.AlignmentFlag.AlignCenter, key.upper())
         p.setPen(QPen(QColor("#202124"), 1.5))
         p.setBrush(QColor("#8ab4f8"))
         p.drawEllipse(QPointF(r.left() + self.point[0] * r.width(), r.top() + self.point[1] * r.height()), 5, 5)
