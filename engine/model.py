@@ -98,6 +98,7 @@ class UnCLIP:
         """Move every network (CLIP stays float32 on CPU, as open_clip expects)."""
         for name, module in self.modules().items():
             module.to(device=device, dtype=clip_dtype(device, dtype) if name == "clip" else dtype)
+        self.derived.pop("negative", None)  # computed where the networks were
         return self
 
     def channels_last(self) -> "UnCLIP":

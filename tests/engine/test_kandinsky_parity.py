@@ -12,14 +12,11 @@ import pytest
 import torch
 from PIL import Image
 
-from engine import Finished, ImageVariation, Settings, TextToImage, generate, load_bundle
+from engine import ImageVariation, Settings, TextToImage, generate, load_bundle
 from tests.engine.kandinsky_reference import kandinsky  # noqa: F401 (the fixture)
+from tests.engine.test_karlo_parity import final, rel, shared_noise  # the same discipline, the same helpers
 
 PROMPTS = ["a red circle on a blue background", "two yellow stars"]
-
-
-def rel(ours, ref):
-    return float((ours - ref).abs().max() / ref.abs().max())
 
 
 @pytest.fixture(scope="module")
@@ -75,18 +72,6 @@ def test_movq_decoder(kandinsky, ours):  # noqa: F811
         ref = kandinsky["movq"].decode(latent, force_not_quantize=True).sample
         assert ref.shape == (2, 3, 16, 16)
         assert rel(ours.movq(latent), ref) < 1e-5
-
-
-def shared_noise(seed):
-    """One generator drawn in call order, as the reference pipelines draw from theirs."""
-    g = torch.Generator().manual_seed(seed)
-    return lambda stage: (lambda shape: torch.randn(tuple(shape), generator=g))
-
-
-def final(events):
-    done = [e for e in events if isinstance(e, Finished)]
-    assert done, events[-1]
-    return (done[0].samples + 1) / 2  # [-1, 1] → [0, 1], as the reference's output
 
 
 def as_tensor(images):
