@@ -151,8 +151,7 @@ CLIP_TOWER = {
 }
 CLIP_TEXT = {
     **CLIP_TOWER, "vocab_size": only(49408), "max_position_embeddings": read(),
-    "pad_token_id": ignored("padding comes from the tokenizer; the causal mask hides it"),
-    "bos_token_id": ignored("the tokenizer writes it"),
+    "pad_token_id": ignored("from the tokenizer; the causal mask hides it"), "bos_token_id": ignored("tokenizer's"),
     "eos_token_id": only(2, 49407),  # 2: pool at the highest id (legacy), 49407: at the first end-of-text; the same
 }
 CLIP_VISION = {**CLIP_TOWER, "num_channels": only(3), "image_size": read(), "patch_size": read()}
@@ -160,8 +159,7 @@ IMAGE_PROCESSOR = {
     "do_resize": only(True), "resample": only(3), "do_center_crop": only(True), "do_rescale": only(True),
     "do_normalize": only(True), "do_convert_rgb": only(True, None), "image_mean": read(), "image_std": read(),
     "size": read(), "crop_size": read(), "rescale_factor": read(),
-    "image_processor_type": ignored("the class name"), "feature_extractor_type": ignored("the class name"),
-    "processor_class": ignored("the class name"),
+    **dict.fromkeys(("image_processor_type", "feature_extractor_type", "processor_class"), ignored("the class name")),
 }
 
 
@@ -213,8 +211,7 @@ def clip(text: dict, vision: dict | None, processor: dict | None, vocab: int, wh
     if processor is not None:
         check(where["processor"], processor, IMAGE_PROCESSOR)
         image_size = _image_size(processor, where["processor"])
-        mean_std = {"mean": tuple(processor.get("image_mean", ClipConfig.mean)),
-                    "std": tuple(processor.get("image_std", ClipConfig.std))}
+        mean_std = {k: tuple(processor.get(f"image_{k}", getattr(ClipConfig, k))) for k in ("mean", "std")}
     v = vision or {}
     if vision is not None and image_size is not None and image_size != v.get("image_size", 224):
         raise refuse(where["processor"], "crop_size", processor.get("crop_size"),
