@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import open_clip
 import torch
@@ -12,6 +13,8 @@ from torch import nn
 
 from ..config import ClipConfig
 from ..errors import UserError
+
+BPE = Path(__file__).resolve().parents[2] / "resources" / "clip" / "bpe-merges.txt.gz"  # the merges open_clip reads
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class ClipEncoder:
 
     def __init__(self, towers: ClipTowers, config: ClipConfig):
         self.towers, self.config = towers.eval(), config
-        self.tokenizer = open_clip.tokenizer.SimpleTokenizer(context_length=config.context_length)
+        self.tokenizer = open_clip.tokenizer.SimpleTokenizer(str(BPE), context_length=config.context_length)
         self.preprocess = open_clip.transform.image_transform(config.image_size, is_train=False,
                                                               mean=config.mean, std=config.std)
 
