@@ -44,7 +44,7 @@ from engine.nn.unet import UNet  # noqa: E402
 from engine.training.atlas import load as load_atlas  # noqa: E402
 from engine.training.data import SceneSet, nchw, render_all  # noqa: E402
 from engine.training.everyday import single_things  # noqa: E402
-from engine.training.everyday_probe import GATE, held_out_top1, read_things, train_thing_probe  # noqa: E402
+from engine.training.everyday_probe import GATE, held_out_top1, logits, train_thing_probe  # noqa: E402
 from engine.training.loop import train  # noqa: E402
 from engine.training.recipe import DEFAULT_BUNDLE  # noqa: E402
 from engine.training.stages import _noised  # noqa: E402
@@ -195,11 +195,13 @@ def cmd_eval(args, nouns, run: Path) -> None:
             m.eval()
         began = time.process_time()
         images, labels = samples(modules, len(nouns), args.seeds, args.bf16)
-        seen = read_things(probe, images)
-        right = [s == nouns[i] for s, i in zip(seen, labels)]
+        scores = logits(probe, images)  # (N, things)
+        truth = torch.tensor(labels)
+        right = (scores.argmax(1) == truth).tolist()
+        top5 = (scores.topk(5, 1).indices == truth[:, None]).any(1).float().mean()
         drawn = {nouns[i] for i, r in zip(labels, right) if r}
         curve.append({"minutes": float(snap.stem[5:]), "step": saved["step"], "cpu_s": round(saved["cpu_s"], 1),
-                      "top1": float(np.mean(right)), "things_right": len(drawn),
+                      "top1": float(np.mean(right)), "top5": float(top5), "things_right": len(drawn),
                       "sample_cpu_s": round(time.process_time() - began, 1)})
         print(curve[-1], file=sys.stderr, flush=True)
         grid = ((images[: min(40, len(images))] + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()

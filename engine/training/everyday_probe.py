@@ -85,12 +85,16 @@ def train_thing_probe(nouns: tuple[str, ...], steps: int = 2000, seed: int = 0, 
 
 
 @torch.no_grad()
-def read_things(probe: ThingProbe, images: torch.Tensor, batch: int = 256) -> list[str]:
-    """The noun the probe reads in each image (B, 3, H, W) in [-1, 1]."""
+def logits(probe: ThingProbe, images: torch.Tensor, batch: int = 256) -> torch.Tensor:
+    """The probe's logits (B, len(nouns)) for images (B, 3, H, W) in [-1, 1]."""
     x = images.float()
     x = F.interpolate(x, size=(SIZE, SIZE), mode="area") if x.shape[-1] != SIZE else x
-    top = torch.cat([probe(x[i:i + batch]).argmax(1) for i in range(0, len(x), batch)])
-    return [probe.nouns[int(i)] for i in top]
+    return torch.cat([probe(x[i:i + batch]) for i in range(0, len(x), batch)])
+
+
+def read_things(probe: ThingProbe, images: torch.Tensor) -> list[str]:
+    """The noun the probe reads in each image (B, 3, H, W) in [-1, 1]."""
+    return [probe.nouns[int(i)] for i in logits(probe, images).argmax(1)]
 
 
 def held_out_top1(probe: ThingProbe, seed: int, n: int = 1000, workers: int | None = None) -> float:
