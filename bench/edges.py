@@ -254,8 +254,8 @@ def main() -> None:
         "prompts": [p for _, p in items],
         "probe": {"steps": args.probe_steps, "scenes": args.probe_scenes,
                   "held-out renders": {k: round(v, 3) for k, v in held_out_accuracy(probe, 0, 200).items()}},
-        "default padding (Settings())": {f"upsampler{i}": edge_padding(Settings(), u.last)
-                                         for i, u in enumerate(model.upsamplers)},
+        "default padding (Settings())": {f"upsampler{i}": edge_padding(Settings(), u)
+                                         for i, u in enumerate(model.config.upsamplers)},
         "padding": {},
     }
     decoder_images = None

@@ -14,6 +14,7 @@ from .nn.unet import UPSAMPLER_UNET, UNetConfig
 
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
+PADDINGS = ("zero", "reflect")  # an upsampler's edge padding (UpsamplerStageConfig.padding)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,14 @@ class UpsamplerStageConfig:
     size: int = 256
     last_step_model: bool = True
     steps: int = 7
+    # The image's edges: "zero" runs the network on the image as it is (Karlo, as diffusers runs it); "reflect"
+    # mirrors a few pixels at each side and crops them off, for networks trained on crops whose zero-padded border
+    # ring comes out noisy (the embedded default's; bench/edges.py). A request's upsampler_padding overrides it.
+    padding: str = "zero"
+
+    def __post_init__(self) -> None:
+        if self.padding not in PADDINGS:
+            raise ValueError(f"upsampler padding must be one of {', '.join(PADDINGS)}, got {self.padding!r}")
 
 
 @dataclass(frozen=True)

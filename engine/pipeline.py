@@ -31,7 +31,7 @@ from .stages.decoder import decode
 from .stages.embed import TextEncoding
 from .stages.latent_decoder import decode_latent
 from .stages.prior import sample_prior
-from .stages.upsampler import upsample
+from .stages.upsampler import edge_padding, upsample
 
 PREVIEW_MAX = 256  # px; larger stages are previewed downscaled
 NoiseFactory = Callable[[Stage], NoiseFn]  # a stage → its noise source
@@ -254,9 +254,10 @@ def upsample_image(model: UnCLIP, x: torch.Tensor, s: Settings, noise: NoiseFact
         if cfg.size > s.size:
             break
         stage, steps = Stage.upsampler(i, cfg.size), upsampler_steps(s, cfg)
+        padded = dataclasses.replace(s, upsampler_padding=edge_padding(s, cfg))  # the request's, else the stage's
         with model.running(f"upsampler{i}.first", f"upsampler{i}.last"):
             x = yield from drive(stage, steps, upsample(
-                up.first, up.last, model.process(stage.component), x, cfg.size, noise(stage), steps, s))
+                up.first, up.last, model.process(stage.component), x, cfg.size, noise(stage), steps, padded))
     return x
 
 

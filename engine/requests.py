@@ -35,7 +35,7 @@ class Settings:
     layout_from: float = 0.9  # layout steps: t ≥ layout_from · T, where the composition is decided (bench/variations.py)
     # The upsamplers' image edges: "zero" (records of schema ≤ 2) runs the network on the image as it is, whose
     # zero-padded border ring comes out noisy; "reflect" runs it on the input mirrored by a few pixels at each side
-    # and crops them off (bench/edges.py). None: the bundle's way, see engine.stages.upsampler.edge_padding.
+    # and crops them off (bench/edges.py). None: the bundle's way (UpsamplerStageConfig.padding; edge_padding).
     upsampler_padding: str | None = None
 
     def __post_init__(self) -> None:

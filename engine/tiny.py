@@ -16,7 +16,8 @@ def tiny_upsampler(size: int, last_step_model: bool) -> UpsamplerStageConfig:
     net = UNetConfig(in_channels=6, out_channels=3, channels=(16, 32), layers_per_block=1,
                      attention_levels=(False, False), mid_attention=False, context_dim=None, scale_shift=False,
                      groups=8)
-    return UpsamplerStageConfig(network=net, size=size, last_step_model=last_step_model, steps=3)
+    return UpsamplerStageConfig(network=net, size=size, last_step_model=last_step_model, steps=3,
+                                padding="zero" if last_step_model else "reflect")  # Karlo's way, the default's
 
 
 def tiny_config(decoder_size: int = 16, upsampler_sizes: tuple[int, ...] = (32, 64)) -> BundleConfig:

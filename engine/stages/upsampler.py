@@ -6,6 +6,7 @@ from typing import Generator
 import torch
 import torch.nn.functional as F
 
+from ..config import UpsamplerStageConfig
 from ..diffusion.samplers import SAMPLERS, NoiseFn, Process, Step
 from ..diffusion.schedule import respace
 from ..nn.unet import UNet
@@ -14,16 +15,14 @@ from ..requests import Settings
 EDGE_MARGIN = 4  # px mirrored at each side with "reflect" padding (bench/edges.py: 2, 4 and 8 fix the edge alike)
 
 
-def edge_padding(s: Settings, last: UNet | None) -> str:
-    """The padding a request's upsampler runs with: its own, else the bundle's way.
+def edge_padding(s: Settings, stage: UpsamplerStageConfig) -> str:
+    """The padding a request's upsampler runs with: the request's own, else its bundle's (`stage.padding`).
 
-    Karlo's upsamplers (a first-steps and a last-step model) run as diffusers runs them, on the bare image
-    ("zero"); this project's, which have no last-step model, mirror the edges ("reflect"): trained on 64 px crops,
-    their zero-padded border ring is predicted about twice as far from the truth as the interior (bench/edges.py).
+    Karlo's upsamplers run as diffusers runs them, on the bare image ("zero"); the embedded default's mirror the
+    edges ("reflect"): trained on 64 px crops, their zero-padded border ring is predicted about twice as far from
+    the truth as the interior (bench/edges.py).
     """
-    if s.upsampler_padding is not None:
-        return s.upsampler_padding
-    return "zero" if last is not None else "reflect"
+    return s.upsampler_padding if s.upsampler_padding is not None else stage.padding
 
 
 def edge_margin(net: UNet) -> int:
@@ -35,15 +34,16 @@ def upsample(first: UNet, last: UNet | None, process: Process, image: torch.Tens
              steps: int, s: Settings) -> Generator[Step, None, torch.Tensor]:
     """Image (B, 3, h, h) in [-1, 1] → (B, 3, size, size) in [-1, 1]; `last` runs the final step (Karlo).
 
-    The low-resolution image is upsampled bicubically with antialiasing, as Karlo and diffusers do. With
-    "reflect" padding every network call sees x_t ⊕ that image mirrored by `edge_margin` px at each side and its
+    The low-resolution image is upsampled bicubically with antialiasing, as Karlo and diffusers do. The edges are
+    padded as `s.upsampler_padding` says (the pipeline sets it to the stage's own with `edge_padding`; None here:
+    "zero"). With "reflect" padding every network call sees x_t ⊕ that image mirrored by `edge_margin` px at each side and its
     output is cropped back, so the image's border pixels are predicted like interior ones.
     """
     dtype = first.conv_in.weight.dtype
     low = F.interpolate(image.float(), size=(size, size), mode="bicubic", align_corners=False, antialias=True)
     low = low.to(dtype)  # (B, 3, size, size)
     timesteps, _ = respace(steps, process.schedule.train_steps)
-    m = edge_margin(first) if edge_padding(s, last) == "reflect" else 0
+    m = edge_margin(first) if s.upsampler_padding == "reflect" else 0
     if m:
         low = F.pad(low, (m, m, m, m), mode="reflect")  # (B, 3, size + 2m, size + 2m)
 

@@ -29,12 +29,12 @@ DEFAULT_BUNDLE = BundleConfig(
                                                 attention_levels=(False, False), mid_attention=False,
                                                 context_dim=None, scale_shift=False, groups=16),
                              diffusion=DiffusionConfig(prediction="v_prediction"), size=256, last_step_model=False,
-                             steps=7),
+                             steps=7, padding="reflect"),
         UpsamplerStageConfig(network=UNetConfig(in_channels=6, out_channels=3, channels=(16, 32), layers_per_block=1,
                                                 attention_levels=(False, False), mid_attention=False,
                                                 context_dim=None, scale_shift=False, groups=8),
                              diffusion=DiffusionConfig(prediction="v_prediction"), size=1024, last_step_model=False,
-                             steps=5),
+                             steps=5, padding="reflect"),
     ),
     default_size=256,  # 1024 px is a final-render option: minutes of CPU, not seconds
 )

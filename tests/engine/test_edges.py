@@ -50,13 +50,13 @@ def test_other_paddings_are_user_errors(bad):
 
 
 def test_unset_padding_is_the_bundles_way(tiny_model):
-    with_last, without = tiny_model.upsamplers  # the tiny chain: a last-step model at 32 px, none at 64 px
-    assert with_last.last is not None and without.last is None
-    assert edge_padding(Settings(), with_last.last) == "zero"  # Karlo's, as diffusers runs it
-    assert edge_padding(Settings(), without.last) == "reflect"
+    with_last, without = tiny_model.config.upsamplers  # the tiny chain: Karlo-like at 32 px, the default's at 64
+    assert (with_last.padding, without.padding) == ("zero", "reflect")
+    assert edge_padding(Settings(), with_last) == "zero"  # Karlo's, as diffusers runs it
+    assert edge_padding(Settings(), without) == "reflect"
     for value in ("zero", "reflect"):
-        assert edge_padding(Settings(upsampler_padding=value), with_last.last) == value
-        assert edge_padding(Settings(upsampler_padding=value), without.last) == value
+        assert edge_padding(Settings(upsampler_padding=value), with_last) == value
+        assert edge_padding(Settings(upsampler_padding=value), without) == value
 
 
 def test_the_margin_keeps_the_unets_sides_divisible(tiny_model):
@@ -141,7 +141,7 @@ def edge_ratio(x: torch.Tensor) -> float:
 def test_the_default_evens_the_embedded_upsamplers_edges():
     """The embedded 64 → 256 upsampler on 16 px crops of world renders (its training task, a quarter of it)."""
     model = engine.load_bundle("default", "cpu", torch.float32)
-    assert [edge_padding(Settings(), u.last) for u in model.upsamplers] == ["reflect", "reflect"]
+    assert [edge_padding(Settings(), u) for u in model.config.upsamplers] == ["reflect", "reflect"]
     rng = np.random.default_rng(0)
     lows = []
     for _ in range(6):
@@ -152,6 +152,7 @@ def test_the_default_evens_the_embedded_upsamplers_edges():
     ratios = {}
     for value in ("zero", None):
         x = drain(upsample(up.first, up.last, process, low, 64, PerImageNoise(list(range(6)), "edges"), 7,
-                           Settings(upsampler_padding=value)))
+                           Settings(upsampler_padding=edge_padding(Settings(upsampler_padding=value),
+                                                                   model.config.upsamplers[0]))))
         ratios[value] = edge_ratio(x)
     assert ratios["zero"] > 1.4 and ratios[None] < 1.1, ratios

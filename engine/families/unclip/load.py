@@ -27,6 +27,18 @@ def _component(folder: Path, name: str, cls):
         raise BundleError(f"{name}/{CONFIG}: {err}")
 
 
+def _upsampler(folder: Path, name: str) -> UpsamplerStageConfig:
+    """An upsampler's config. One written before configs named their padding (the embedded default's, whose
+    config.json is part of its fingerprint) gets the way it ran then: "reflect" without a last-step model."""
+    data = read_json(folder / name / CONFIG)
+    if isinstance(data, dict) and "padding" not in data:
+        data = {**data, "padding": "zero" if data.get("last_step_model", True) else "reflect"}
+    try:
+        return from_dict(UpsamplerStageConfig, data)
+    except (TypeError, ValueError) as err:
+        raise BundleError(f"{name}/{CONFIG}: {err}")
+
+
 def bundle_config(folder: Path, index: dict) -> BundleConfig:
     """The BundleConfig of a folder in our layout (no prior/ folder: an image-variations bundle)."""
     return BundleConfig(
@@ -34,7 +46,7 @@ def bundle_config(folder: Path, index: dict) -> BundleConfig:
         clip=_component(folder, "clip", ClipConfig),
         prior=_component(folder, "prior", PriorStageConfig) if (folder / "prior").is_dir() else None,
         decoder=_component(folder, "decoder", DecoderStageConfig),
-        upsamplers=tuple(_component(folder, u, UpsamplerStageConfig) for u in index.get("upsamplers", [])),
+        upsamplers=tuple(_upsampler(folder, u) for u in index.get("upsamplers", [])),
         default_size=index.get("default_size"),
     )
 
