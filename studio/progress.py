@@ -74,14 +74,17 @@ class JobProgress(QObject):
 
     def _finished(self, job: Job, event) -> None:
         """Say how long the job took, and let the Size list show each size's last time on this machine."""
-        self._made.pop(job.id, None)
+        made = self._made.pop(job.id, [])
         if not event.images:
             return
         n, size = len(event.images), event.images[0].image.shape[0]
         if job.save_error:
             said = f"⚠ {job.save_error}"
+        elif len(made) > 1:  # its grid: the seeds it shows, and the one in focus (the seed field's)
+            focus = next((r for r in made if r is self.state.focus), made[0])
+            said = f"seeds {made[0].seed}–{made[-1].seed}, seed {focus.seed} in focus — {focus.path}"
         elif job.images:
-            said = f"seed {job.last_seed} — {job.last_path}"  # as the latest result was shown
+            said = f"seed {job.last_seed} — {job.last_path}"  # as the result was shown
         else:
             said = job.label  # strip frames: no image of the library
         self.said.emit(f"{said} · {'done' if n == 1 else f'{n} images'} in {event.seconds:.1f} s")

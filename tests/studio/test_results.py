@@ -38,9 +38,13 @@ def test_a_job_of_several_images_is_a_grid_on_the_canvas_and_a_click_focuses_one
     assert window.settings.seed_row.next_label.text() == f"next: {window.settings.seed_row.next_seed}"
     assert window.settings.seed_row.next_seed != upcoming  # the next seed, shown apart, has moved on
     assert window.gallery.selected() is results[0]
+    qtbot.waitUntil(lambda: "4 images in" in window.status.text(), timeout=10_000)
+    first, last = results[0].seed, results[-1].seed  # the status line names the image in focus, not the last
+    assert window.status.text().startswith(f"seeds {first}–{last}, seed {first} in focus — {results[0].path}")
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.cell_centre(2).toPoint())
     assert not canvas.grid_shown and canvas.caption == f"seed {results[2].seed}"
     assert window.state.focus is results[2] and window.gallery.selected() is results[2]
+    assert window.status.text() == f"seed {results[2].seed} — {results[2].path}"
     assert window.settings.seed.value() == results[2].seed
     window.results.show_grid()  # Ctrl+G: the job's grid again
     assert canvas.grid_shown and window.state.focus is results[0]

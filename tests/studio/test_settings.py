@@ -141,3 +141,62 @@ def test_restoring_reads_the_record_through_its_migration_and_refuses_damage(win
     window.restore({"kind": "text2image", "prompt": "bad", "seed": 9, "settings": {"decoder_guidance": "loud"}})
     assert window.status.text().startswith("⚠ the image's settings: decoder guidance must be a number")
     assert window.prompt.prompt == "kept" and panel.seed.value() == 5 and panel.decoder_guidance.value == 2.0
+
+
+def test_the_default_bundles_1024_px_says_it_adds_grain_not_detail(qtbot):
+    """The Size list labels the embedded default's 1024 px stage honestly (bench/edges.py measured it against a
+    plain 4x resize of the 256 px image); another bundle's 1024 px is only its size."""
+    from engine.families import default_bundle_path, read_json
+    from engine.families.unclip.load import bundle_config
+    from engine.tiny import tiny_config
+    from studio.panels.settings import SettingsPanel
+    panel = SettingsPanel()
+    qtbot.addWidget(panel)
+    folder = default_bundle_path()
+    panel.set_model(bundle_config(folder, read_json(folder / "model_index.json")))
+    texts = [panel.size.itemText(i) for i in range(panel.size.count())]
+    assert texts == ["64 px", "256 px", "1024 px · upsampler pass: adds grain, not detail"]
+    assert panel.size.currentData() == 256 and "grain" not in panel.size.toolTip()
+    panel.size.setCurrentIndex(2)
+    tip = panel.size.toolTip()
+    assert panel.settings().size == 1024 and "speckle 95.8 (resize 2.2)" in tip and "28.5 (resize 5.9)" in tip
+    panel.note_time(1024, 80.0)  # the time taken joins the note, and finds its item by size
+    assert "adds grain, not detail" in panel.size.toolTip() and panel.size.toolTip().endswith(
+        "1024 px: 80.0 s an image, last time on this machine")
+    panel.apply({"settings": {}, "size": [256, 256]})
+    assert panel.size.currentData() == 256
+    panel.set_model(tiny_config(upsampler_sizes=(256, 1024)))  # another bundle with a 1024 px stage
+    assert [panel.size.itemText(i) for i in range(panel.size.count())] == ["16 px", "256 px", "1024 px"]
+    panel.size.setCurrentIndex(2)
+    assert "grain" not in panel.size.toolTip()
+
+
+def test_the_sampler_list_is_the_engines_and_each_reaches_the_job(window, qtbot):
+    from engine.limits import SAMPLER_NAMES
+    panel = window.settings
+    assert [panel.sampler.itemText(i) for i in range(panel.sampler.count())] == list(SAMPLER_NAMES)
+    assert {"dpm++2m", "unipc"} <= set(SAMPLER_NAMES)
+    for name in SAMPLER_NAMES:
+        panel.sampler.setCurrentText(name)
+        assert panel.settings().sampler == name and name in panel.sampler.toolTip()
+    generate_one(window, qtbot, prompt="a red circle", seed=3)
+    assert window.state.results[-1].metadata["settings"]["sampler"] == "unipc"
+
+
+def test_restoring_an_images_settings_restores_its_edge_padding(window, qtbot):
+    panel = window.settings
+    assert panel.edges.currentText() == "model's own" and panel.settings().upsampler_padding is None
+    assert panel.edges.isEnabled()  # the tiny bundle has upsamplers
+    window.restore({"kind": "text2image", "prompt": "old", "seed": 5, "schema": 2,  # before mirroring: bare image
+                    "settings": {"decoder_steps": 2, "sampler": "ddpm"}})
+    assert panel.edges.currentText() == "as they are" and panel.settings().upsampler_padding == "zero"
+    generate_one(window, qtbot, prompt="old", seed=5)
+    assert window.state.results[-1].metadata["settings"]["upsampler_padding"] == "zero"  # it makes it again
+    window.restore({"kind": "text2image", "prompt": "new", "seed": 6, "schema": 3,
+                    "settings": {"upsampler_padding": "reflect"}})
+    assert panel.edges.currentText() == "mirrored" and panel.settings().upsampler_padding == "reflect"
+    window.restore({"kind": "text2image", "prompt": "job", "seed": 7, "schema": 3, "settings": {}})  # a job line
+    assert panel.settings().upsampler_padding == "reflect"  # not given: left as it was
+    window.restore({"kind": "text2image", "prompt": "own", "seed": 8, "schema": 3,
+                    "settings": {"upsampler_padding": None}})
+    assert panel.edges.currentText() == "model's own" and panel.settings().upsampler_padding is None
