@@ -137,7 +137,7 @@ class SettingsPanel(QWidget):
             spin.setToolTip(STEP_TIPS[stage])
         self.steps["upsampler"].setMinimum(0)  # 0 shows "auto": each upsampler its own default steps
         self.steps["upsampler"].setSpecialValueText("auto")
-        form = QFormLayout(self)
+        self.form = form = QFormLayout(self)
         form.setContentsMargins(0, 4, 0, 4)
         form.addRow("Seed", self.seed_row)
         form.addRow("Prior guidance", self.prior_guidance)
@@ -163,7 +163,8 @@ class SettingsPanel(QWidget):
             self.steps[stage].setValue(value)
         own = ", ".join(f"{u.size} px {u.steps}" for u in config.upsamplers)
         self.steps["upsampler"].setToolTip(f"{STEP_TIPS['upsampler']}: {own or 'this model has none'}")
-        self.edges.setEnabled(bool(config.upsamplers))
+        for control in (self.steps["upsampler"], self.edges):  # a latent decoder (Kandinsky 2.2) has no upsampler
+            self.form.setRowVisible(control, bool(config.upsamplers))
         self.prior_guidance.set_value(config.prior.guidance if config.prior else 1.0)
         self.decoder_guidance.set_value(config.decoder.guidance)
         self._model_accept = config.decoder.accept_cosine

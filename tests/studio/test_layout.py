@@ -4,7 +4,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = {"engine", "engine.record", "engine.library", "engine.explore", "engine.limits", "engine.requests",
-          "engine.animation", "engine.hub", "engine.families",
+          "engine.animation", "engine.families",
           "engine.sources", "engine.cpu",  # image loading and the CPU's precision: leaf modules the engine exports
           "engine.vocabulary"}  # a model's words (the prompt box marks and completes them)
 MAX_LINES = 350
