@@ -84,7 +84,8 @@ def test_a_generate_job_sends_one_message_type_in_order(window, qtbot):
     assert all(isinstance(s, Stage) for s in stages) and stages[0].display == "prior"
     assert [m.payload.image.seed for m in seen if m.kind is Kind.IMAGE] == [21, 22]
     assert [r.seed for r in window.state.results] == [21, 22]
-    assert window.status.text().startswith(f"seed 22 — {window.state.results[-1].path} · 2 images in ")
+    first = window.state.results[0]  # the grid's focus, as the seed field shows it
+    assert window.status.text().startswith(f"seeds 21–22, seed 21 in focus — {first.path} · 2 images in ")
 
 
 def test_out_of_memory_splits_the_job_by_its_failure_kind(window, qtbot, monkeypatch):
