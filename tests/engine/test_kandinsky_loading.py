@@ -61,6 +61,18 @@ def broken(kandinsky, tmp_path, how: str) -> str:  # noqa: F811
         w = load_file(str(path))
         w["encoder_hid_proj.image_embeds.weight"] = w["encoder_hid_proj.image_embeds.weight"][:, :16].contiguous()
         save_file(w, str(path))
+    elif how in ("encoder wrong shape", "encoder tensor missing"):
+        path = decoder / "movq" / "diffusion_pytorch_model.safetensors"
+        w = load_file(str(path))
+        if how == "encoder tensor missing":
+            del w["quant_conv.weight"]
+        else:
+            w["encoder.down_blocks.1.resnets.0.conv1.weight"] = w["encoder.down_blocks.1.resnets.0.conv1.weight"][:48]
+        save_file(w, str(path))
+    elif how == "encoder down block":
+        config = json.loads((decoder / "movq" / "config.json").read_text())
+        config["down_block_types"] = ["DownEncoderBlock2D", "SimpleCrossAttnDownBlock2D"]
+        (decoder / "movq" / "config.json").write_text(json.dumps(config))
     elif how == "a prior without a decoder":
         shutil.rmtree(decoder)
         return str(prior)
@@ -79,6 +91,11 @@ def broken(kandinsky, tmp_path, how: str) -> str:  # noqa: F811
     ("missing weights", "model folder incomplete: no weights in unet/"),
     ("truncated weights", "movq/diffusion_pytorch_model.safetensors is damaged or truncated"),
     ("wrong shape", "unet: tensor image_to_tokens.weight has shape (768, 16) in the file but the model expects (768, 32)"),
+    ("encoder wrong shape", "movq: tensor encoder.down.1.resnets.0.conv1.weight has shape (48, 32, 3, 3) in the "
+                            "file but the model expects (64, 32, 3, 3)"),
+    ("encoder tensor missing", "movq: 1 missing tensors ['encoder.quant_conv.weight']"),
+    ("encoder down block", "movq/config.json: unsupported down_block_types=['DownEncoderBlock2D', "
+                           "'SimpleCrossAttnDownBlock2D']"),
     ("a prior without a decoder", "is a KandinskyV22PriorPipeline model, not an unCLIP model (expected one of: "),
     ("a decoder without its prior", "kandinsky-2-2-decoder: a Kandinsky 2.2 decoder needs its prior"),
     ("missing component", "model folder incomplete: kandinsky-2-2-prior is missing component image_encoder/"),

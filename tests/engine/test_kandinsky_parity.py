@@ -74,6 +74,15 @@ def test_movq_decoder(kandinsky, ours):  # noqa: F811
         assert rel(ours.movq(latent), ref) < 1e-5
 
 
+def test_movq_encoder(kandinsky, ours):  # noqa: F811
+    """VQModel.encode (encoder, then quant_conv; what the decoder pipeline's img2img starts from)."""
+    image = torch.rand(2, 3, 16, 20, generator=torch.Generator().manual_seed(4)) * 2 - 1
+    with torch.no_grad():
+        ref = kandinsky["movq"].encode(image).latents
+        assert ref.shape == (2, 4, 8, 10)
+        assert rel(ours.movq.encoder(image), ref) < 1e-5
+
+
 def as_tensor(images):
     return torch.from_numpy(images).permute(0, 3, 1, 2)  # (B, H, W, 3) in [0, 1] → (B, 3, H, W)
 

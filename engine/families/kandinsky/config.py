@@ -1,10 +1,12 @@
 """Kandinsky 2.2's configs (a prior repo and a decoder repo in diffusers' layout) → our frozen configs."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ...config import BundleConfig, DecoderStageConfig, LatentStageConfig, PriorStageConfig
 from ...nn.latent_unet import ImageConditioningConfig
+from ...nn.movq import MoVQConfig
 from ...weights import BundleError
 from .. import diffusers_configs as hf
 
@@ -12,6 +14,7 @@ PRIOR_PARTS = ("prior", "text_encoder", "tokenizer", "image_encoder", "scheduler
 DECODER_PARTS = ("unet", "scheduler", "movq")
 # the reference's defaults: KandinskyV22PriorPipeline (25 steps, guidance 4) and KandinskyV22Pipeline (100, 4)
 PRIOR_STEPS, PRIOR_GUIDANCE, DECODER_STEPS, DECODER_GUIDANCE = 25, 4.0, 100, 4.0
+MOVQ_DOWN = {"DownEncoderBlock2D": False, "AttnDownEncoderBlock2D": True}  # down block → attention at that level
 
 
 def _require_parts(folder: Path, parts: tuple[str, ...]) -> None:
@@ -31,6 +34,22 @@ def _image_conditioning(cfg: dict, where: str, time_dim: int) -> ImageConditioni
     # diffusers' ImageProjection makes 32 tokens whatever the config says
     return ImageConditioningConfig(clip_dim=cfg["encoder_hid_dim"], context_dim=cfg.get("cross_attention_dim", 1280),
                                    time_dim=time_dim, tokens=32)
+
+
+def movq_with_encoder(cfg: dict, where: str) -> MoVQConfig:
+    """The MoVQ config of the decoder (diffusers_configs.movq) with its encoder's fields: in_channels,
+    down_block_types and norm_num_groups (diffusers' defaults where absent)."""
+    movq = hf.movq(cfg, where)
+    downs = tuple(cfg.get("down_block_types", ("DownEncoderBlock2D",)))
+    if any(d not in MOVQ_DOWN for d in downs) or len(downs) != len(movq.channels):
+        raise hf.refuse(where, "down_block_types", list(downs), f"one of {list(MOVQ_DOWN)} per level")
+    groups, in_channels = cfg.get("norm_num_groups", 32), cfg.get("in_channels", 3)
+    if not isinstance(groups, int) or groups < 1 or any(c % groups for c in movq.channels):
+        raise hf.refuse(where, "norm_num_groups", groups, "a divisor of every block_out_channels")
+    if not isinstance(in_channels, int) or in_channels < 1:
+        raise hf.refuse(where, "in_channels", in_channels, "a positive whole number")
+    return replace(movq, in_channels=in_channels, encoder_attention_levels=tuple(MOVQ_DOWN[d] for d in downs),
+                   encoder_groups=groups)
 
 
 def sizes(native: int, scale: int) -> tuple[int, ...]:
@@ -54,7 +73,7 @@ def kandinsky_config(decoder: Path, prior: Path) -> BundleConfig:
     unet_cfg, unet_where = hf.read_config(decoder, "unet")
     unet, sample_size = hf.unet(unet_cfg, unet_where, conditional=True)
     conditioning = _image_conditioning(unet_cfg, unet_where, 4 * unet.channels[0])
-    movq = hf.movq(*hf.read_config(decoder, "movq"))
+    movq = movq_with_encoder(*hf.read_config(decoder, "movq"))
     diffusion, betas, offset = hf.ddpm_scheduler(*hf.read_config(decoder, "scheduler", "scheduler_config.json"))
     if prior_net.clip_dim != clip.embed_dim or conditioning.clip_dim != clip.embed_dim:
         raise BundleError(f"{decoder.name} and {prior.name} do not match: image embeddings of {conditioning.clip_dim} "

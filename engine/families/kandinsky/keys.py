@@ -1,4 +1,4 @@
-"""Kandinsky 2.2's own key maps: its latent UNet's image conditioning, and MoVQ's decoder → our networks."""
+"""Kandinsky 2.2's own key maps: its latent UNet's image conditioning, and MoVQ's decoder and encoder → ours."""
 from __future__ import annotations
 
 from ...weights import KeyMap, Rule
@@ -35,4 +35,26 @@ def _movq_rules() -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-MOVQ_MAP = KeyMap(_movq_rules(), skip=r"(?:encoder|quant_conv|quantize)\..*")  # the encoder and codebook: unused
+_ENCODER_RESNET = {"norm1": "norm1", "conv1": "conv1", "norm2": "norm2", "conv2": "conv2", "conv_shortcut": "skip"}
+_ENCODER_ATTENTION = {"group_norm": "norm", "(?:to_q|query)": "q", "(?:to_k|key)": "k", "(?:to_v|value)": "v",
+                      r"(?:to_out\.0|proj_attn)": "out"}
+
+
+def _encoder_rules() -> tuple[Rule, ...]:
+    """diffusers' VQModel encoder and quant_conv (VQModel.encode) → our MoVQDecoder's `encoder`."""
+    rules = [Rule(r"quant_conv\.(\w+)", r"encoder.quant_conv.\1"),
+             Rule(r"encoder\.conv_in\.(\w+)", r"encoder.conv_in.\1"),
+             Rule(r"encoder\.conv_out\.(\w+)", r"encoder.conv_out.\1"),
+             Rule(r"encoder\.conv_norm_out\.(\w+)", r"encoder.norm_out.\1"),
+             Rule(r"encoder\.down_blocks\.(\d+)\.downsamplers\.0\.conv\.(\w+)", r"encoder.down.\1.downsample.\2")]
+    places = ((r"encoder\.mid_block\.resnets\.(\d)", r"encoder.mid.\1", 1, _ENCODER_RESNET),
+              (r"encoder\.down_blocks\.(\d+)\.resnets\.(\d+)", r"encoder.down.\1.resnets.\2", 2, _ENCODER_RESNET),
+              (r"encoder\.mid_block\.attentions\.0", r"encoder.mid_attention", 0, _ENCODER_ATTENTION),
+              (r"encoder\.down_blocks\.(\d+)\.attentions\.(\d+)", r"encoder.down.\1.attentions.\2", 2,
+               _ENCODER_ATTENTION))
+    for src, dst, groups, parts in places:
+        rules += [Rule(rf"{src}\.{a}\.(\w+)", rf"{dst}.{b}.\{groups + 1}") for a, b in parts.items()]
+    return tuple(rules)
+
+
+MOVQ_MAP = KeyMap(_movq_rules() + _encoder_rules(), skip=r"quantize\..*")  # the codebook: Kandinsky never quantises
