@@ -19,6 +19,7 @@ from .pipeline import resolve_settings, run_embedding
 from .requests import EmbeddingToImage, Settings, TextToImage, clean_prompt
 from .stage import Stage
 from .stages.decoder import decoder_fn
+from .stages.latent_decoder import invert_latent
 
 TEXT_DIFF_MAX = 0.5  # the paper's text diffs use θ in [0, 0.5]
 
@@ -71,24 +72,37 @@ class Source:
 def embed_source(model: UnCLIP, source: Source, seed: int, settings: Settings = Settings()) -> torch.Tensor:
     """z_i (D,) of a source: CLIP's image embedding, or the prior's sample for the text (seed fixed)."""
     if source.image is not None:
-        with torch.inference_mode():
+        with torch.inference_mode(), model.running("clip"):
             return model.clip.encode_image(model.clip.image_pixels([source.image]))[0].float()
     return run_embedding(model, TextToImage(source.text, (seed,), settings))[0]
 
 
+def source_pixels(image: Image.Image, size: int, device) -> torch.Tensor:
+    """An image as the decoder's x_0: (1, 3, size, size) in [-1, 1], resized bicubic."""
+    x0 = torch.from_numpy(np.asarray(image.convert("RGB").resize((size, size), Image.Resampling.BICUBIC)).copy())
+    return (x0.permute(2, 0, 1)[None].float() / 127.5 - 1).to(device)
+
+
 @torch.inference_mode()
 def invert_decoder(model: UnCLIP, image: Image.Image, image_embed: torch.Tensor, settings: Settings) -> torch.Tensor:
-    """DDIM inversion of the base decoder along the settings' even timesteps and guidance (paper §3.1):
-    the x_T (1, 3, s, s) from which a deterministic DDIM render gives back `image`."""
+    """DDIM inversion of the base decoder along the settings' even timesteps and guidance (paper §3.1): the x_T
+    (1, 3, s, s) from which a deterministic DDIM render gives back `image`; for a latent decoder, the x_T
+    (1, C, size/8, size/8) from which it gives back the image's MoVQ latent (at the settings' size)."""
     s = resolve_settings(model, settings)
-    size = model.config.decoder.size
-    x0 = torch.from_numpy(np.asarray(image.convert("RGB").resize((size, size), Image.Resampling.BICUBIC)).copy())
-    x0 = (x0.permute(2, 0, 1)[None].float() / 127.5 - 1).to(model.device)  # (1, 3, s, s) in [-1, 1]
-    empty = model.clip.encode_text([""])  # the caption and the unconditional caption are both empty
-    fn = decoder_fn(model.decoder, model.conditioning, image_embed[None].to(model.device), empty, empty,
-                    s.decoder_guidance)
-    timesteps, _ = respace(f"ddim{s.decoder_steps}", model.process("decoder").schedule.train_steps)
-    return run_to_end(ddim_invert(fn, x0, timesteps, model.process("decoder"))).float()
+    z_i = image_embed[None].to(model.device)  # (1, D)
+    if model.movq is not None:
+        negative = model.negative_embed()
+        with model.running("decoder", "movq"):
+            return invert_latent(model.decoder, model.movq, model.process("decoder"),
+                                 source_pixels(image, s.size, model.device), z_i, negative, s,
+                                 model.config.latent.steps_offset)
+    with model.running("clip"):
+        empty = model.clip.encode_text([""])  # the caption and the unconditional caption are both empty
+    with model.running("decoder", "conditioning"):
+        x0 = source_pixels(image, model.config.decoder.size, model.device)
+        fn = decoder_fn(model.decoder, model.conditioning, z_i, empty, empty, s.decoder_guidance)
+        timesteps, _ = respace(f"ddim{s.decoder_steps}", model.process("decoder").schedule.train_steps)
+        return run_to_end(ddim_invert(fn, x0, timesteps, model.process("decoder"))).float()
 
 
 class StartFrom:
@@ -121,7 +135,8 @@ def text_diff_thetas(frames: int, theta_max: float = TEXT_DIFF_MAX) -> torch.Ten
 
 @dataclass
 class Strip:
-    """The frames of an exploration: embeddings (N, D), optional decoder starts x_T (N, 3, s, s), one seed."""
+    """The frames of an exploration: embeddings (N, D), optional decoder starts x_T (N, 3, s, s; a latent decoder's
+    (N, C, size/8, size/8)), one seed."""
 
     embeds: torch.Tensor
     positions: torch.Tensor  # (N,) where each frame sits on its path (t or θ)
@@ -167,7 +182,7 @@ def text_diff_strip(model: UnCLIP, image: Source, target: str, caption: str, fra
                     settings: Settings, theta_max: float = TEXT_DIFF_MAX) -> Strip:
     """Paper §3.3: push an image's z_i toward z_d = normalise(z_t − z_t0) for θ from 0 to theta_max."""
     z_i = embed_source(model, image, seed, settings)
-    with torch.inference_mode():
+    with torch.inference_mode(), model.running("clip"):
         z_t, z_t0 = model.clip.encode_text([clean_prompt(target), clean_prompt(caption)]).embed.float()
     thetas = text_diff_thetas(frames, theta_max)
     embeds = text_diff(z_i, text_direction(z_t, z_t0), thetas)

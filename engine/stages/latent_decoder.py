@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ..diffusion.guidance import Scale, classifier_free
-from ..diffusion.samplers import SAMPLERS, ModelFn, NoiseFn, Process, Step
+from ..diffusion.samplers import SAMPLERS, ModelFn, NoiseFn, Process, Step, ddim_invert, run_to_end
 from ..diffusion.schedule import cosine_betas, respace
 from ..errors import UserError
 from ..nn.latent_unet import ImageConditionedUNet
@@ -79,6 +79,18 @@ def decode_latent(unet: ImageConditionedUNet, movq: MoVQDecoder, process: Proces
         yield step
         x = step.x
     return movq(x.to(movq.conv_in.weight.dtype)).float().clamp(-1, 1)
+
+
+def invert_latent(unet: ImageConditionedUNet, movq: MoVQDecoder, process: Process, image: torch.Tensor,
+                  image_embed: torch.Tensor, negative_embed: torch.Tensor, s: Settings, steps_offset: int) -> torch.Tensor:
+    """DDIM inversion in the latent space: the image (B, 3, size, size) in [-1, 1] through MoVQ's encoder, then the
+    latent UNet run backwards along the settings' timesteps and guidance for z_i (B, D): the x_T (B, C, size/8,
+    size/8) from which decode_latent's deterministic DDIM render gives back the encoded latent."""
+    schedule = layout_schedule(s.decoder_guidance, s.layout_guidance, process.schedule.train_steps, s.layout_from)
+    fn = latent_decoder_fn(unet, image_embed, negative_embed, schedule, process.config.variance == "learned_range")
+    latent = movq.encoder(image.to(movq.conv_in.weight.dtype)).float()  # (B, C, size/8, size/8), unquantised
+    timesteps = latent_timesteps(s, process.schedule.train_steps, steps_offset)
+    return run_to_end(ddim_invert(fn, latent, timesteps, process)).float()
 
 
 @torch.inference_mode()
