@@ -123,8 +123,8 @@ class UnCLIP:
         """Keep every network on the CPU and move each stage's networks to `device` only while it runs (cards with
         less memory than the whole model: the peak is the largest stage's networks, not their sum)."""
         dtype = self.dtype
-        for module in self.modules().values():
-            module.to("cpu", dtype)
+        for name, module in self.modules().items():  # CLIP in the dtype it would run in, resident, on `device`
+            module.to("cpu", clip_dtype(device, dtype) if name == "clip" else dtype)
         self.offload = torch.device(device)
         self.derived.pop("negative", None)
         return self

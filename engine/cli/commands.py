@@ -30,9 +30,13 @@ _settings = cli.settings
 
 
 def _load(args, exact: bool = False) -> UnCLIP:
+    """The --model on --device in --dtype; with --offload, held on the CPU and run there stage by stage."""
     keep_freed_memory()
     device = resolve_device(args.device)
-    return load_bundle(args.model, device, dtype_named(args.dtype, device, exact))
+    dtype = dtype_named(args.dtype, device, exact)
+    if args.offload:
+        return load_bundle(args.model, "cpu", dtype).offloaded(device)
+    return load_bundle(args.model, device, dtype)
 
 
 class _Progress:

@@ -38,6 +38,8 @@ def _device(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="default", help="default | FOLDER | REPO_ID (in the local Hugging Face cache)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--dtype", default="auto", choices=("auto", "float32", "float16", "bfloat16"))
+    p.add_argument("--offload", action="store_true", help="stage-wise offload for small cards: the networks wait "
+                   "on the CPU and each stage's move to the device only while it runs (same pixels, slower)")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -168,6 +170,8 @@ def check(args) -> None:
     if args.command in ("generate", "vary", "interpolate", "textdiff"):
         seeds(args)
         settings(args)
+    if getattr(args, "ray", None) and args.offload:
+        raise UserError("--offload is for one process on one card; Ray's workers load their own copies (drop it)")
     if args.command == "generate":
         checked(args.out, IMAGES)
     elif args.command == "vary":
