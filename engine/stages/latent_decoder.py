@@ -82,7 +82,8 @@ def decode_latent(unet: ImageConditionedUNet, movq: MoVQDecoder, process: Proces
 
 
 def invert_latent(unet: ImageConditionedUNet, movq: MoVQDecoder, process: Process, image: torch.Tensor,
-                  image_embed: torch.Tensor, negative_embed: torch.Tensor, s: Settings, steps_offset: int) -> torch.Tensor:
+                  image_embed: torch.Tensor, negative_embed: torch.Tensor, s: Settings,
+                  steps_offset: int) -> torch.Tensor:
     """DDIM inversion in the latent space: the image (B, 3, size, size) in [-1, 1] through MoVQ's encoder, then the
     latent UNet run backwards along the settings' timesteps and guidance for z_i (B, D): the x_T (B, C, size/8,
     size/8) from which decode_latent's deterministic DDIM render gives back the encoded latent."""
