@@ -43,7 +43,7 @@ from engine.nn.conditioning import DecoderConditioning  # noqa: E402
 from engine.nn.unet import UNet  # noqa: E402
 from engine.training.atlas import load as load_atlas  # noqa: E402
 from engine.training.data import SceneSet, nchw, render_all  # noqa: E402
-from engine.training.everyday import single_things  # noqa: E402
+from engine.training.everyday import single_things, spread_nouns  # noqa: E402
 from engine.training.everyday_probe import GATE, held_out_top1, logits, train_thing_probe  # noqa: E402
 from engine.training.loop import train  # noqa: E402
 from engine.training.recipe import DEFAULT_BUNDLE  # noqa: E402
@@ -62,12 +62,6 @@ class Folded(nn.Module):
 
     def forward(self, x, t, emb_extra=None, context=None, context_mask=None):
         return F.pixel_shuffle(self.unet(F.pixel_unshuffle(x, 2), t, emb_extra, context, context_mask), 2)
-
-
-def pilot_nouns(count: int) -> tuple[str, ...]:
-    """`count` atlas nouns evenly spread through the atlas (so over its categories, in their shares)."""
-    nouns = load_atlas().nouns
-    return tuple(nouns[round(i * len(nouns) / count)] for i in range(count))
 
 
 def networks(arch: str, things: int) -> dict[str, nn.Module]:
@@ -260,7 +254,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     run = Path(args.run) / f"things-{args.things}"
     run.mkdir(parents=True, exist_ok=True)
-    nouns = pilot_nouns(args.things)
+    nouns = spread_nouns(args.things)
     (run / "things.json").write_text(json.dumps(nouns))
     if args.command == "probe":
         gated_probe(nouns, run)

@@ -26,6 +26,7 @@ class UNetConfig:
     groups: int = 32
     dropout: float = 0.0
     level_head_dims: tuple[int, ...] | None = None  # diffusers' per-level head widths; None: head_dim everywhere
+    fold: int = 1  # f × f pixels folded into channels at the input, unfolded at the output (PixelUnshuffle)
 
     def __post_init__(self) -> None:
         if len(self.channels) != len(self.attention_levels):
@@ -70,7 +71,7 @@ class UNet(nn.Module):
         self.config = c = config
         emb_dim = 4 * c.channels[0]
         self.time_embed = TimestepMLP(c.channels[0], emb_dim)
-        self.conv_in = nn.Conv2d(c.in_channels, c.channels[0], 3, padding=1)
+        self.conv_in = nn.Conv2d(c.in_channels * c.fold ** 2, c.channels[0], 3, padding=1)
         n = len(c.channels)
         self.down = nn.ModuleList()
         for i, ch in enumerate(c.channels):
@@ -90,7 +91,7 @@ class UNet(nn.Module):
             self.up.append(UNetLevel(ins, ch, emb_dim, c, c.attention_levels[n - 1 - j], "up" if j < n - 1 else None,
                                     c.head_dim_at(j)))
         self.norm_out = nn.GroupNorm(c.groups, c.channels[0])
-        self.conv_out = nn.Conv2d(c.channels[0], c.out_channels, 3, padding=1)
+        self.conv_out = nn.Conv2d(c.channels[0], c.out_channels * c.fold ** 2, 3, padding=1)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor | int, emb_extra: torch.Tensor | None = None,
                 context: torch.Tensor | None = None, context_mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -99,7 +100,8 @@ class UNet(nn.Module):
         emb = self.time_embed(t)
         if emb_extra is not None:
             emb = emb + emb_extra.to(emb.dtype)
-        h = self.conv_in(x)
+        f = self.config.fold
+        h = self.conv_in(F.pixel_unshuffle(x, f) if f > 1 else x)  # (B, in·f², H/f, W/f)
         skips = [h]
         for level in self.down:
             for k, res in enumerate(level.resnets):
@@ -121,4 +123,5 @@ class UNet(nn.Module):
                     h = level.attentions[k](h, context, context_mask)
             if level.resample is not None:
                 h = level.resample(h, emb)
-        return self.conv_out(F.silu(self.norm_out(h)))
+        out = self.conv_out(F.silu(self.norm_out(h)))
+        return F.pixel_shuffle(out, f) if f > 1 else out

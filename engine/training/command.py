@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -19,36 +19,14 @@ from ..model import UnCLIP
 from .card import pictures, training_times, write_card
 from .data import FAVOURED, scene_set
 from .loop import logged_seconds
-from .recipe import DEFAULT_BUNDLE
+from .everyday import everyday_set
+from .recipe import RECIPES, Recipe, Segment
 from .stages import train_clip, train_decoder, train_prior, train_upsampler
 from .table import markdown
 from .vocabulary import world_vocabulary
 from .world import SHAPES
 
 STAGES = ("clip", "prior", "decoder", "upsampler0", "upsampler1")
-
-
-@dataclass(frozen=True)
-class Segment:
-    """Train on to step `until` on `world`'s scenes, at `size` px (None: the stage's own size).
-
-    `minutes`: its wall clock in the recipe's run on the 2-core CPU (v4's logs), its share of a time budget.
-    """
-
-    until: int
-    world: str = "full"
-    size: int | None = None
-    minutes: float = 1.0
-
-
-# Each stage's schedule as the shipped bundle was trained: one cosine decay to each segment's step count in
-# turn, every segment resuming the last one's checkpoint (a warm restart of the learning rate). The decoder
-# is a curriculum: single centred objects at 32 px first (it learns shapes there), then the world at 64 px.
-# Logged minutes: CLIP 26.4 (split by steps), decoder 127.8 (32 px at 0.16 s a step, the rest at 64 px), prior
-# 21.3, upsamplers 7.5 and 1.4: 184.4 in all, so `train all --minutes 180` trims each to 97.6% on that CPU.
-STEPS = {"clip": (Segment(3000, minutes=17.6), Segment(4500, minutes=8.8)), "prior": (Segment(2500, minutes=21.3),),
-         "decoder": (Segment(6000, "centred", 32, minutes=16.0), Segment(19000, minutes=111.8)),
-         "upsampler0": (Segment(900, minutes=7.5),), "upsampler1": (Segment(500, minutes=1.4),)}
 
 
 class Budget:
@@ -70,14 +48,14 @@ class Budget:
         return sum(logged_seconds(run_dir / f"{stage}.log.jsonl") for stage in stages)
 
 
-def trained_model(run_dir: Path, init: str | None = None) -> UnCLIP:
-    """The default bundle with every stage trained so far; other stages random, or from the bundle `init`."""
-    model = UnCLIP.random(DEFAULT_BUNDLE, seed=0) if init is None else initial_bundle(init)
+def trained_model(run_dir: Path, init: str | None = None, recipe: Recipe = RECIPES["shapes"]) -> UnCLIP:
+    """The recipe's bundle with every stage trained so far; other stages random, or from the bundle `init`."""
+    model = UnCLIP.random(recipe.bundle, seed=0) if init is None else initial_bundle(init, recipe)
     parts = {"clip": {"clip": model.clip.towers}, "prior": {"prior": model.prior},
              "decoder": {"decoder": model.decoder, "conditioning": model.conditioning},
              **{f"upsampler{i}": {"unet": u.first} for i, u in enumerate(model.upsamplers)}}
     for stage, modules in parts.items():
-        path = run_dir / f"{stage}.pt"
+        path = run_dir / f"{stage}.pt"  # (an everyday run's upsamplers stay the init bundle's)
         if path.is_file():
             saved = torch.load(path, weights_only=True, map_location="cpu")
             state = saved.get("ema", saved["modules"])  # the weight average where the stage kept one
@@ -86,18 +64,24 @@ def trained_model(run_dir: Path, init: str | None = None) -> UnCLIP:
     return model.eval()
 
 
-def initial_bundle(spec: str) -> UnCLIP:
-    """A bundle of the recipe's shape to start from (float32, CPU), or a one-line error."""
+def initial_bundle(spec: str, recipe: Recipe = RECIPES["shapes"]) -> UnCLIP:
+    """A bundle of the recipe's shape to start from (float32, CPU), or a one-line error. A recipe whose decoder
+    differs (the everyday one's is folded) takes every other network from `spec` and starts its decoder afresh."""
     model = load_bundle(spec)
-    if replace(model.config, name=DEFAULT_BUNDLE.name) != DEFAULT_BUNDLE:
-        raise UserError(f"--init {spec}: its networks are not the shape of the default recipe "
+    if replace(model.config, name=recipe.bundle.name) == recipe.bundle:
+        return model
+    if replace(model.config, name=recipe.bundle.name, decoder=recipe.bundle.decoder) != recipe.bundle:
+        raise UserError(f"--init {spec}: its networks are not the shape of the {recipe.name} recipe "
                         "(engine/training/recipe.py), so its weights cannot seed this training")
+    fresh = UnCLIP.random(recipe.bundle, seed=0)
+    model.config, model.decoder, model.conditioning = recipe.bundle, fresh.decoder, fresh.conditioning
     return model
 
 
 def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, device: str = "cpu",
         init: str | None = None, batch: int | None = None, budget: Budget | None = None,
-        world: str = "full", favour: str | None = None, jitter: bool = False, workers: int | None = None) -> None:
+        world: str | None = None, favour: str | None = None, jitter: bool = False, workers: int | None = None,
+        recipe: Recipe = RECIPES["shapes"]) -> None:
     """Train one stage through its schedule segments (earlier stages' checkpoints are loaded first).
 
     `steps` replaces the recipe's segments with one on `world`; `favour`: a shape whose scenes are drawn more
@@ -108,15 +92,14 @@ def run(stage: str, run_dir: Path, steps: int | None, scenes: int, seed: int, de
     """
     sized = {} if batch is None else {"batch": batch}
     torch.backends.cudnn.benchmark = device.startswith("cuda")  # fixed shapes: let cuDNN time its kernels once
-    for segment in segments(stage, steps, world):
+    for segment in segments(stage, steps, world, recipe):
         opts = {**sized, **share(budget)}
         torch.manual_seed(seed)
-        model = trained_model(run_dir, init).to(device)
+        model = trained_model(run_dir, init, recipe).to(device)
         if stage.startswith("upsampler"):
             train_upsampler(model, int(stage[-1]), segment.until, run_dir, **opts)
             continue
-        data = scene_set(scenes, DEFAULT_BUNDLE.decoder.size, seed, cache=run_dir, world=segment.world,
-                         favour=favour, jitter=jitter)
+        data = world_set(recipe, segment, scenes, seed, run_dir, favour, jitter)
         if stage == "decoder":
             train_decoder(model, data, segment.until, run_dir, size=segment.size, **opts)
             continue
@@ -133,9 +116,21 @@ def clip_workers(device: str, workers: int | None) -> int:
     return 0 if torch.device(device).type == "cpu" else max(0, min(12, (os.cpu_count() or 1) - 1))
 
 
-def segments(stage: str, steps: int | None, world: str = "full") -> tuple[Segment, ...]:
-    """The stage's recipe segments, or one segment to `steps` on `world`."""
-    return (Segment(steps, world),) if steps is not None else STEPS[stage]
+def world_set(recipe: Recipe, segment: Segment, scenes: int, seed: int, run_dir: Path, favour: str | None,
+              jitter: bool):
+    """The segment's rendered scenes at the decoder's size: the everyday world's or the shapes world's."""
+    size = recipe.bundle.decoder.size
+    if segment.world == "everyday":
+        return everyday_set(scenes, size, seed, run_dir, jitter, recipe.things)
+    return scene_set(scenes, size, seed, cache=run_dir, world=segment.world, favour=favour, jitter=jitter)
+
+
+def segments(stage: str, steps: int | None, world: str | None = None,
+             recipe: Recipe = RECIPES["shapes"]) -> tuple[Segment, ...]:
+    """The stage's recipe segments, or one segment to `steps` on `world` (None: the recipe's own world)."""
+    if steps is not None:
+        return (Segment(steps, world or ("everyday" if recipe.things else "full")),)
+    return recipe.steps[stage]
 
 
 def share(budget: Budget | None) -> dict[str, float]:
@@ -145,14 +140,14 @@ def share(budget: Budget | None) -> dict[str, float]:
     return {} if budget is None else {"deadline": time.time() + budget.next_seconds()}
 
 
-def export(run_dir: Path, out: Path, init: str | None = None) -> Path:
-    """Write the trained stages (the rest from `init`) as the embedded bundle (fp16 safetensors), with the world's
+def export(run_dir: Path, out: Path, init: str | None = None, recipe: Recipe = RECIPES["shapes"]) -> Path:
+    """Write the trained stages (the rest from `init`) as an embedded bundle (fp16 safetensors), with the world's
     vocabulary.json."""
     missing = [s for s in STAGES if not (run_dir / f"{s}.pt").is_file()]
     if missing and init is None:
         raise UserError(f"cannot export: stages not trained yet: {', '.join(missing)} (in {run_dir})")
-    model = trained_model(run_dir, init)
-    model.vocabulary = world_vocabulary()
+    model = trained_model(run_dir, init, recipe)
+    model.vocabulary = world_vocabulary(recipe.things)
     return save_bundle(model, out, dtype=torch.float16)
 
 
@@ -178,9 +173,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--minutes", type=float, help="fit the training to this wall clock: each segment of the "
                         "recipe (or the one --steps segment) gets its share of the time left and runs as many steps "
                         "as its measured rate fits, at most its own; training time already logged in --run counts")
-    parser.add_argument("--world", choices=("full", "centred", "mixed"), default="full",
-                        help="with --steps: the scenes CLIP, prior or decoder train on (mixed: a quarter of draws "
-                        "single centred objects)")
+    parser.add_argument("--recipe", choices=tuple(RECIPES), default="shapes",
+                        help="the bundle to train: the shapes world's, or the everyday world's (engine/training/"
+                        "recipe.py; everyday trains CLIP, prior and decoder, seeding the rest from --init)")
+    parser.add_argument("--world", choices=("full", "centred", "mixed", "everyday"),
+                        help="with --steps: the scenes CLIP, prior or decoder train on (default: the recipe's; "
+                        "mixed: a quarter of draws single centred objects)")
     parser.add_argument("--jitter", action="store_true", help="every scene, in any world or recipe segment, carries "
                         "unnamed jitter: an offset within its position, a size within ±12%%, a turn, a pattern phase")
     parser.add_argument("--favour", choices=SHAPES, help=f"draw the scenes holding this shape {FAVOURED:g}× as often")
@@ -196,24 +194,24 @@ def main(argv: list[str]) -> None:
         raise UserError(f"--workers must be 0 or more, got {args.workers}")
     if args.minutes is not None and args.minutes <= 0:
         raise UserError(f"--minutes must be a positive number of minutes, got {args.minutes:g}")
-    run_dir = Path(args.run)
+    run_dir, recipe = Path(args.run), RECIPES[args.recipe]
     if args.stage == "export":
-        print(export(run_dir, Path(args.out), args.init))
+        print(export(run_dir, Path(args.out), args.init, recipe))
         return
     if args.stage == "vocabulary":  # the world's words into a bundle folder; no weights change, nor its hash
-        print(write_vocabulary(Path(args.out), world_vocabulary()))
+        print(write_vocabulary(Path(args.out), world_vocabulary(recipe.things)))
         return
     if args.stage == "card":
         print(card(run_dir, Path(args.out), Path(args.eval), Path(args.notes) if args.notes else None))
         return
-    stages = STAGES if args.stage == "all" else (args.stage,)
+    stages = tuple(recipe.steps) if args.stage == "all" else (args.stage,)
     device, budget = resolve_device(args.device), None
     if args.minutes is not None:
-        weights = [seg.minutes for stage in stages for seg in segments(stage, args.steps, args.world)]
+        weights = [seg.minutes for stage in stages for seg in segments(stage, args.steps, args.world, recipe)]
         spent = Budget.spent(run_dir, stages)
         budget = Budget(args.minutes * 60 - spent, weights)
         print(f"budget: {args.minutes:g} min, {spent / 60:.1f} of them already logged in {run_dir}", file=sys.stderr)
     for stage in stages:
         print(f"== {stage}", file=sys.stderr)
         run(stage, run_dir, args.steps, args.scenes, args.seed, device, args.init, args.batch, budget, args.world,
-            args.favour, args.jitter, args.workers)
+            args.favour, args.jitter, args.workers, recipe)

@@ -59,6 +59,12 @@ def sample_everyday(rng: np.random.Generator, max_things: int = 3, jitter: bool 
 RING = ("top left", "top", "top right", "right", "bottom right", "bottom", "bottom left", "left")  # around the centre
 
 
+def spread_nouns(count: int) -> tuple[str, ...]:
+    """`count` atlas nouns evenly spread through the atlas (so over its categories, in their shares)."""
+    nouns = load_atlas().nouns
+    return tuple(nouns[round(i * len(nouns) / count)] for i in range(count))
+
+
 def _apart(rng: np.random.Generator, n: int) -> list[str]:
     """`n` distinct places other than the centre, no two neighbours on the RING (things 24–31 px wide would
     cover each other 16 px apart); drawn again until they are."""

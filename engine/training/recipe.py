@@ -1,5 +1,7 @@
-"""The embedded default bundle's shape: every unCLIP stage, sized to train on a 2-core CPU."""
+"""The embedded bundles' shapes and schedules: every unCLIP stage, sized to train on a 2-core CPU."""
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
 
 from ..config import BundleConfig, ClipConfig, DecoderStageConfig, PriorStageConfig, UpsamplerStageConfig
 from ..diffusion.schedule import DiffusionConfig
@@ -38,3 +40,63 @@ DEFAULT_BUNDLE = BundleConfig(
     ),
     default_size=256,  # 1024 px is a final-render option: minutes of CPU, not seconds
 )
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Train on to step `until` on `world`'s scenes, at `size` px (None: the stage's own size).
+
+    `minutes`: its wall clock in the recipe's run on the 2-core CPU, its share of a time budget.
+    """
+
+    until: int
+    world: str = "full"
+    size: int | None = None
+    minutes: float = 1.0
+
+
+# Each stage's schedule as the shapes bundle was trained: one cosine decay to each segment's step count in
+# turn, every segment resuming the last one's checkpoint (a warm restart of the learning rate). The decoder
+# is a curriculum: single centred objects at 32 px first (it learns shapes there), then the world at 64 px.
+# Logged minutes: CLIP 26.4 (split by steps), decoder 127.8 (32 px at 0.16 s a step, the rest at 64 px), prior
+# 21.3, upsamplers 7.5 and 1.4: 184.4 in all, so `train all --minutes 180` trims each to 97.6% on that CPU.
+SHAPES_STEPS = {"clip": (Segment(3000, minutes=17.6), Segment(4500, minutes=8.8)),
+                "prior": (Segment(2500, minutes=21.3),),
+                "decoder": (Segment(6000, "centred", 32, minutes=16.0), Segment(19000, minutes=111.8)),
+                "upsampler0": (Segment(900, minutes=7.5),), "upsampler1": (Segment(500, minutes=1.4),)}
+
+# The everyday world's bundle: the shapes bundle's CLIP, prior and upsamplers (seeded from it), and its decoder
+# behind a 2 × 2 fold (levels at 32/16/8 px), which the pilot found learns things faster per CPU minute
+# (docs/everyday-pilot.md). Its schedule's steps are upper bounds: `--minutes` fits each to its share.
+EVERYDAY_BUNDLE = replace(DEFAULT_BUNDLE, name="unclip-everyday-v1", decoder=replace(
+    DEFAULT_BUNDLE.decoder, network=replace(DEFAULT_BUNDLE.decoder.network, fold=2)))
+EVERYDAY_STEPS = {"clip": (Segment(3000, "everyday", minutes=12.0),),
+                  "prior": (Segment(2500, "everyday", minutes=10.0),),
+                  "decoder": (Segment(40000, "everyday", minutes=60.0),)}
+# The first things an artist types, 105 of the atlas's 518: the pilot's curve gives too few CPU minutes for more
+# (docs/everyday-pilot.md); the rest of the atlas waits for a longer run.
+EVERYDAY_THINGS = (
+    "cat", "dog", "tiger", "lion", "horse", "cow", "pig", "rabbit", "bear", "panda", "monkey", "elephant", "fox", "owl",
+    "penguin", "fish", "whale", "dolphin", "butterfly", "bee", "snake", "frog", "turtle", "bird", "chicken", "duck",
+    "unicorn", "dragon", "octopus", "snail", "mouse", "giraffe", "zebra", "apple", "banana", "pear", "strawberry",
+    "cherries", "grapes", "lemon", "watermelon", "pineapple", "peach", "pizza", "burger", "cake", "ice cream", "bread",
+    "cheese", "carrot", "mushroom", "doughnut", "cookie", "egg", "tree", "palm tree", "pine tree", "flower", "rose",
+    "sunflower", "tulip", "cactus", "maple leaf", "sun", "moon", "cloud", "rainbow", "snowflake", "fire", "water drop",
+    "mountain", "volcano", "house", "castle", "tent", "car", "bus", "truck", "bicycle", "train", "airplane", "rocket",
+    "sailboat", "ship", "umbrella", "clock", "key", "book", "guitar", "violin", "drum", "trumpet", "football",
+    "balloon", "crown", "glasses", "hat", "shoe", "coffee", "candle", "snowman", "bell", "anchor", "camera",
+    "light bulb")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A bundle's shape, its stages' schedules and the things its world draws (None: the shapes world)."""
+
+    name: str
+    bundle: BundleConfig
+    steps: dict
+    things: tuple[str, ...] | None = None
+
+
+RECIPES = {"shapes": Recipe("shapes", DEFAULT_BUNDLE, SHAPES_STEPS),
+           "everyday": Recipe("everyday", EVERYDAY_BUNDLE, EVERYDAY_STEPS, EVERYDAY_THINGS)}

@@ -13,6 +13,7 @@ from engine.training.data import scene_set
 from engine.training.evaluate import evaluate
 from engine.training.stages import clip_batches
 from engine.training.table import markdown
+from engine.training.recipe import SHAPES_STEPS, Segment
 from engine.training.world import centred_scenes
 
 
@@ -69,9 +70,8 @@ def test_smoke_training_checkpoints_resumes_and_exports(tmp_path):
 
 
 def test_recipe_segments_resume_with_a_warm_restart(tmp_path, monkeypatch):
-    from engine.training import command
     # cosine to 2, then a fresh cosine to 4 from there
-    monkeypatch.setitem(command.STEPS, "prior", (command.Segment(2), command.Segment(4)))
+    monkeypatch.setitem(SHAPES_STEPS, "prior", (Segment(2), Segment(4)))
     train_main(["prior", "--scenes", "16", "--run", str(tmp_path)])
     logged = [json.loads(line)["step"] for line in (tmp_path / "prior.log.jsonl").read_text().splitlines()]
     assert logged == [2, 4] and torch.load(tmp_path / "prior.pt", weights_only=True)["step"] == 4
@@ -79,10 +79,9 @@ def test_recipe_segments_resume_with_a_warm_restart(tmp_path, monkeypatch):
 
 def test_decoder_curriculum_draws_centred_objects_at_32_px_then_the_world_at_64(tmp_path, monkeypatch):
     from engine.nn.unet import UNet
-    from engine.training import command
     sizes, forward = [], UNet.forward
     monkeypatch.setattr(UNet, "forward", lambda self, x, *a, **k: (sizes.append(x.shape[-1]), forward(self, x, *a, **k))[1])
-    monkeypatch.setitem(command.STEPS, "decoder", (command.Segment(2, "centred", 32), command.Segment(3)))
+    monkeypatch.setitem(SHAPES_STEPS, "decoder", (Segment(2, "centred", 32), Segment(3)))
     train_main(["decoder", "--scenes", "16", "--batch", "2", "--run", str(tmp_path)])
     assert sizes == [32, 32, 64]
     assert np.load(tmp_path / "centred-64.npy").shape == (len(centred_scenes()), 3, 64, 64)
@@ -144,7 +143,7 @@ def test_minutes_without_steps_fit_every_recipe_segment_to_its_share(tmp_path, m
     from engine.training import command
     clock = {"now": 1000.0}
     monkeypatch.setattr(command.time, "time", lambda: clock["now"])
-    monkeypatch.setitem(command.STEPS, "prior", (command.Segment(2, minutes=1), command.Segment(4, minutes=3)))
+    monkeypatch.setitem(SHAPES_STEPS, "prior", (Segment(2, minutes=1), Segment(4, minutes=3)))
     given = []
 
     def train_prior(model, data, until, run_dir, deadline):
@@ -171,10 +170,9 @@ def test_weight_average_moves_each_float_tensor_by_one_minus_decay_and_copies_co
 
 
 def test_the_whole_recipe_fits_a_budget_and_every_segment_records_its_fitted_length(tmp_path):
-    from engine.training import command
     run_dir = tmp_path / "fit"
     train_main(["all", "--minutes", "0.01", "--scenes", "16", "--batch", "2", "--run", str(run_dir)])  # 0.6 s
-    for stage, segments in command.STEPS.items():
+    for stage, segments in SHAPES_STEPS.items():
         saved = torch.load(run_dir / f"{stage}.pt", weights_only=True)
         asked, fitted = saved["budgeted"]
         assert asked == segments[-1].until and saved["step"] == fitted  # the last segment ran, fitted anew
@@ -210,3 +208,15 @@ def test_model_card_names_the_free_layout_settings_and_logged_times(tiny_bundle,
         "steps": 2500, "seconds": 1278.0, "final loss (smoothed)": 0.1115}}, "a note").read_text()
     assert f"`--layout-guidance {FREE_LAYOUT.layout_guidance:g} --candidates {FREE_LAYOUT.decoder_candidates}`" in text
     assert "| prior | 2500 | 21.3 min | 0.1115 |" in text and text.rstrip().endswith("![variations](variations.png)")
+
+
+def test_the_everyday_recipe_seeds_from_the_shapes_bundle_around_a_folded_decoder(tmp_path):
+    run_dir, out = tmp_path / "run", tmp_path / "everyday"  # nothing trained yet: all but the decoder from --init
+    train_main(["export", "--recipe", "everyday", "--init", "default", "--run", str(run_dir), "--out", str(out)])
+    model, shapes = load_bundle(str(out)), load_bundle("default")
+    assert model.config.decoder.network.fold == 2 and model.decoder.conv_in.in_channels == 12
+    assert "cat" in model.vocabulary.groups["thing"] and "light bulb" in model.vocabulary.groups["thing"]
+    same = lambda a, b: all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))  # noqa: E731
+    assert same(model.prior, shapes.prior) and same(model.upsamplers[0].first, shapes.upsamplers[0].first)
+    image = run(model, TextToImage("a cat on the left", (1,), Settings(prior_steps=2, decoder_steps=2, size=64)))[0]
+    assert image.image.shape == (64, 64, 3)
