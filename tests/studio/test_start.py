@@ -1,59 +1,49 @@
 """Start-up without stalls: the GUI thread keeps ticking while the default model loads, and a job asked for before
 the model is ready waits in the queue."""
-import faulthandler
-import time
-
-from PySide6.QtCore import QTimer
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from studio.jobs import JobState
 from tests.studio.helpers import close_window, open_window
+
+ROOT = Path(__file__).resolve().parents[2]
 
 PERIOD = 10  # ms: the heartbeat timer's interval
 STALL = 50  # ms: the longest the GUI thread may be held beyond the timer's own period (issue 31)
 
 
-def held_while_loading(qtbot, tmp_path) -> tuple[float, int, str]:
-    """Open the window on the default and tick a 10 ms timer on the GUI thread from its first paint until the model
-    is ready: the longest gap beyond the timer's period (ms), how many ticks there were, and every thread's stack
-    at the moment a gap first passed the bound (faulthandler's watchdog runs without Python's lock)."""
-    ticks = []
-    stacks = (tmp_path / "stacks.txt").open("w+")
-
-    def tick() -> None:
-        ticks.append(time.perf_counter())
-        faulthandler.dump_traceback_later((PERIOD + STALL) / 1000, file=stacks)  # re-armed each tick
-
-    timer = QTimer(interval=PERIOD, timeout=tick)
-    w = open_window(qtbot, "default", tmp_path)
-    w.show()
-    qtbot.waitExposed(w)
-    timer.start()
-    qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=120_000)
-    qtbot.wait(2 * PERIOD)  # the tick after the model's news was taken in
-    timer.stop()
-    faulthandler.cancel_dump_traceback_later()
-    close_window(w)
-    stacks.seek(0)
-    return max(1000 * (b - a) - PERIOD for a, b in zip(ticks, ticks[1:])), len(ticks), stacks.read()
+def held_while_loading(tmp_path: Path) -> dict:
+    """One start of the window on the default in a fresh process (tests/studio/start_probe.py): the longest gap of
+    the GUI thread's 10 ms timer beyond its period until the model is ready (ms), its ticks, and the stacks of every
+    thread when a gap first passed STALL. A fresh process is what a user starts, and its measure does not depend on
+    what hundreds of earlier tests left in this one."""
+    tmp_path.mkdir()
+    out = subprocess.run([sys.executable, "-m", "tests.studio.start_probe", str(tmp_path), str(STALL)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_no_gui_stall_over_50_ms_while_the_default_model_loads(qtbot, tmp_path, capsys):
+def test_no_gui_stall_over_50_ms_while_the_default_model_loads(tmp_path, capsys):
     """No gap of the GUI thread's 10 ms timer longer than its period plus 50 ms while the default loads. On a shared
-    machine another process can take the CPU from the engine thread while it holds Python's lock (its longest single
-    hold is the CLIP tokenizer's set-up), so up to three starts are measured and the best must keep the bound; a
-    stall of the studio's own shows in every one (bench/studio_start.py measures before and after in one run)."""
-    attempts, stacks = [], ""
+    machine another process can take the CPU from the engine thread while it holds Python's lock, so up to three
+    starts are measured and the best must keep the bound; a stall of the studio's own shows in every one
+    (bench/studio_start.py measures before and after in one run)."""
+    runs = []
     for attempt in range(3):
-        (tmp_path / str(attempt)).mkdir()
-        held, ticks, stacks = held_while_loading(qtbot, tmp_path / str(attempt))
-        assert ticks > 5, "the model was ready before the window had painted: nothing was measured"
-        attempts.append(held)
-        if held <= STALL:
+        runs.append(held_while_loading(tmp_path / str(attempt)))
+        assert runs[-1]["ready"], "the default model did not load"
+        assert runs[-1]["ticks"] > 5, "the model was ready before the window had painted: nothing was measured"
+        if runs[-1]["held_ms"] <= STALL:
             break
     with capsys.disabled():
-        print(f"\nGUI thread while the default loads: held at most {', '.join(f'{a:.0f}' for a in attempts)} ms "
-              f"beyond the {PERIOD} ms period")
-    assert min(attempts) <= STALL, f"every thread when the GUI thread's timer was {STALL} ms late:\n{stacks[:6000]}"
+        held = ", ".join(f"{r['held_ms']:.0f}" for r in runs)
+        print(f"\nGUI thread while the default loads: held at most {held} ms beyond the {PERIOD} ms period")
+    best = min(runs, key=lambda r: r["held_ms"])
+    assert best["held_ms"] <= STALL, f"every thread when the timer was {STALL} ms late:\n{best['stacks'][:6000]}"
 
 
 def test_a_job_asked_for_before_the_model_is_ready_is_queued_not_refused(qtbot, tiny_bundle, tmp_path):
