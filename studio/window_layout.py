@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QProgressBar, QScrollArea, QSizePolicy,
                                QSplitter, QVBoxLayout, QWidget)
 
-from engine.families import cached_models
+from engine.families import cached_models, embedded_bundles
 
 from .panels.canvas import Canvas
 from .panels.explore import ExplorePanel
@@ -27,9 +27,10 @@ OPEN_FOLDER = "Open model folder…"
 def build(w) -> None:
     """Make the window's panels as attributes of `w` and lay them out."""
     w.model_combo = QComboBox(objectName="modelCombo")
-    w.model_combo.addItems(["default", *cached_models(), OPEN_FOLDER])
-    w.model_combo.setToolTip("The model that makes the pictures: the built-in default, one downloaded to this "
-                             "machine's Hugging Face cache (Karlo v1 alpha, Kandinsky 2.2), or a folder you choose")
+    w.model_combo.addItems(["default", *embedded_bundles(), *cached_models(), OPEN_FOLDER])
+    w.model_combo.setToolTip("The model that makes the pictures: the built-in default or another built-in one, one "
+                             "downloaded to this machine's Hugging Face cache (Karlo v1 alpha, Kandinsky 2.2), or "
+                             "a folder you choose")
     w.prompt, w.sources, w.settings, w.queue_view = PromptPanel(), SourceDropZone(), SettingsPanel(), QueueView()
     w.canvas, w.explore, w.gallery = Canvas(), ExplorePanel(), Gallery()
     w.gallery_panel = GalleryPanel(w.gallery)

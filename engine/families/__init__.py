@@ -18,12 +18,12 @@ from . import kandinsky, karlo, unclip
 from .cache import cached_indexes, looks_like_repo_id, snapshot_folder
 from .family import Family
 from .files import fingerprint, read_json, weights_bytes
-from .unclip import default_bundle_path, save_bundle
+from .unclip import default_bundle_path, embedded_bundle, embedded_bundles, save_bundle
 
 FAMILIES: tuple[Family, ...] = (unclip.FAMILY, karlo.FAMILY, kandinsky.FAMILY)
 
-__all__ = ["BundleError", "FAMILIES", "Family", "cached_models", "default_bundle_path", "family_of", "fingerprint",
-           "load_bundle", "resolve", "save_bundle"]
+__all__ = ["BundleError", "FAMILIES", "Family", "cached_models", "default_bundle_path", "embedded_bundles", "family_of",
+           "fingerprint", "load_bundle", "resolve", "save_bundle"]
 
 CHANNELS_LAST_CPU_MAX = 256 * 2**20  # on a CPU the weights are memory-mapped: re-laying them out keeps the
 # file's pages resident beside the copies (up to 2× for a moment), so only bundles this small take the 1.35×
@@ -31,12 +31,16 @@ CHANNELS_LAST_CPU_MAX = 256 * 2**20  # on a CPU the weights are memory-mapped: r
 
 
 def resolve(spec: str) -> tuple[Path, str]:
-    """A --model value ('default', a folder, or owner/name in the local HF cache) → (folder, model id)."""
+    """A --model value ('default', another shipped bundle's name, a folder, or owner/name in the local HF cache) →
+    (folder, model id)."""
     if spec == "default":
         path = default_bundle_path()
         if not (path / "model_index.json").is_file():
             raise BundleError(f"the embedded default model is not installed ({path}); pass --model FOLDER")
         return path, "default"
+    shipped = embedded_bundle(spec)
+    if shipped is not None:
+        return shipped, spec
     path = Path(spec).expanduser()
     if not path.exists():
         if looks_like_repo_id(spec):
@@ -58,7 +62,7 @@ def family_of(index: dict, spec: str) -> Family:
 
 
 def load_bundle(spec: str, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32) -> UnCLIP:
-    """Load a bundle ('default', a folder, or a repo id in the local HF cache) onto a device."""
+    """Load a bundle ('default', another shipped one's name, a folder, or a repo id in the local HF cache)."""
     folder, model_id = resolve(spec)
     index = read_json(folder / "model_index.json")
     family = family_of(index, spec)

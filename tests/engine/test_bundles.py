@@ -9,7 +9,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from engine import BundleError, TextToImage, load_bundle, run
-from engine.families import fingerprint
+from engine.families import fingerprint, save_bundle
 from engine.weights import read_tensors
 
 
@@ -122,3 +122,13 @@ def test_fingerprint_ignores_the_model_card(tiny_bundle, tmp_path):
     assert fingerprint(b) == fingerprint(tiny_bundle)
     (b / "prior" / "config.json").write_text((b / "prior" / "config.json").read_text() + " ")
     assert fingerprint(b) != fingerprint(tiny_bundle)
+
+
+def test_a_bundle_shipped_beside_the_default_loads_by_its_name(tmp_path, monkeypatch, tiny_model):
+    from engine.families.unclip import layout
+    monkeypatch.setattr(layout, "RESOURCES", tmp_path)
+    save_bundle(tiny_model, tmp_path / "everyday")
+    (tmp_path / "default").mkdir()
+    assert layout.embedded_bundles() == ["everyday"]
+    model = load_bundle("everyday")
+    assert model.model_id == "everyday" and model.config == tiny_model.config

@@ -3,11 +3,12 @@ safetensors under an identity key map; the embedded default is one of them."""
 from __future__ import annotations
 
 from ..family import Family
-from .layout import FORMAT, default_bundle_path
+from .layout import FORMAT, default_bundle_path, embedded_bundle, embedded_bundles
 from .load import bundle_config, load
 from .save import save_bundle
 
-__all__ = ["FAMILY", "FORMAT", "bundle_config", "default_bundle_path", "load", "save_bundle"]
+__all__ = ["FAMILY", "FORMAT", "bundle_config", "default_bundle_path", "embedded_bundle", "embedded_bundles", "load",
+           "save_bundle"]
 
 
 def claims(index: dict) -> bool:

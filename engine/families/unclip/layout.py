@@ -23,6 +23,16 @@ def default_bundle_path() -> Path:
     return RESOURCES / "default"
 
 
+def embedded_bundles() -> list[str]:
+    """Names of the bundles shipped beside the default in resources/models ('everyday', …), each a --model value."""
+    return sorted(p.name for p in RESOURCES.iterdir() if p.name != "default" and (p / "model_index.json").is_file())
+
+
+def embedded_bundle(name: str) -> Path | None:
+    """The folder of the shipped bundle called `name`, or None."""
+    return RESOURCES / name if name in embedded_bundles() else None
+
+
 def upsampler_folder(size: int) -> str:
     """The folder of the upsampler to `size` px."""
     return f"upsampler_{size}"

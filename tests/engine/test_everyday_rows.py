@@ -1,0 +1,32 @@
+"""The everyday eval rows: their judges on known pictures, and every row run end to end on a tiny model."""
+import torch
+
+from engine.requests import Settings
+from engine.training.everyday_probe import ThingProbe
+from engine.training.everyday_rows import border_colour, composed_rows, thing_rows, variation_rows, where
+from engine.training.judging import object_geometry
+from engine.training.world import Item, Scene, render
+
+NOUNS = ("cat", "apple", "car")
+
+
+def picture(noun: str, place: str, bg: str) -> torch.Tensor:
+    """A clean render (1, 3, 64, 64) in [-1, 1]."""
+    pixels = render(Scene((Item(noun, "medium", place),), "solid", (bg, "white")), 64)
+    return torch.from_numpy(pixels.copy()).permute(2, 0, 1)[None].float() / 127.5 - 1
+
+
+def test_the_judges_read_place_and_background_of_clean_renders():
+    for place, bg in (("left", "blue"), ("bottom", "yellow"), ("centre", "green"), ("top", "pink")):
+        image = picture("cat", place, bg)
+        assert where(object_geometry(image)[0]) == place and border_colour(image[0]) == bg
+
+
+def test_every_row_runs_on_a_tiny_model_and_gives_shares(tiny_model):
+    probe = ThingProbe(NOUNS).eval()
+    quick = Settings(prior_steps=2, decoder_steps=2, upsampler_steps=1, size=16)
+    rows = {**thing_rows(tiny_model, probe, NOUNS, (0,), quick), **composed_rows(tiny_model, probe, NOUNS, 0, quick),
+            **variation_rows(tiny_model, probe, NOUNS[:1], (0, 1), quick)}
+    assert set(rows["thing drawn right by category"]) == {"animal", "food", "vehicle"}
+    shares = [v for r in rows.values() for v in (r.values() if isinstance(r, dict) else [r])]
+    assert len(shares) == 12 and all(0 <= v <= 1 for v in shares)
