@@ -29,6 +29,7 @@ from ..requests import FREE_LAYOUT, Settings, TextToImage
 from .chain_rows import decoder_alone, run_requests, shape_follows, variations
 from .clip_rows import retrieval_top1, shape_zero_shot
 from .data import rendered
+from .everyday_rows import everyday_table
 from .judging import PROBE_RECIPE, attribute_accuracy, frechet, probe_gate
 from .miss_rows import miss_rows
 from .probe import held_out_accuracy, read, train_probe
@@ -165,9 +166,9 @@ def main(argv: list[str]) -> None:
                         help="the precision the model runs in (the card's table: float32)")
     parser.add_argument("--device", default="cpu", help="run the model and train the probe on this torch device "
                         "(the card's table: cpu; a probe trained elsewhere is cached under its own name)")
-    parser.add_argument("--rows", choices=("all", "misses"), default="all",
+    parser.add_argument("--rows", choices=("all", "misses", "everyday"), default="all",
                         help="misses: only the probe's rows and the misses inside the vocabulary (positions, "
-                        "two objects by shape)")
+                        "two objects by shape); everyday: the things of a bundle that names some, at 64 px")
     parser.add_argument("--misses", type=int, default=8,
                         help="prompts per position and per shape in the rows of misses (0: leave them out)")
     parser.add_argument("--threads", type=int, help="torch's CPU threads (default: torch's own choice)")
@@ -185,12 +186,15 @@ def main(argv: list[str]) -> None:
     device = resolve_device(args.device)
     model = load_bundle(args.model, device, getattr(torch, args.dtype))
     steps, scenes = PROBE_RECIPE[args.probe_jitter]
-    table = evaluate(model, args.seed, args.prompts, args.probe_steps or steps,
-                     probe_scenes=args.probe_scenes or scenes,
-                     probe_cache=Path(args.probe_cache) if args.probe_cache else None,
-                     layout_guidance=args.layout_guidance, candidates=args.candidates,
-                     probe_jitter=args.probe_jitter, probe_device=device, misses=args.misses,
-                     only_misses=args.rows == "misses")
+    if args.rows == "everyday":
+        table = everyday_table(model, args.seed, Path(args.probe_cache) if args.probe_cache else None)
+    else:
+        table = evaluate(model, args.seed, args.prompts, args.probe_steps or steps,
+                         probe_scenes=args.probe_scenes or scenes,
+                         probe_cache=Path(args.probe_cache) if args.probe_cache else None,
+                         layout_guidance=args.layout_guidance, candidates=args.candidates,
+                         probe_jitter=args.probe_jitter, probe_device=device, misses=args.misses,
+                         only_misses=args.rows == "misses")
     print(markdown(table))
     if args.out:
         Path(args.out).write_text(json.dumps(table, indent=2) + "\n")

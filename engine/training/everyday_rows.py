@@ -6,20 +6,38 @@ what stands out from an image's border colour (judging.object_geometry); images 
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
+from ..errors import UserError
 from ..model import UnCLIP
 from ..requests import ImageVariation, Settings, TextToImage
 from .atlas import load as load_atlas
 from .chain_rows import run_requests
-from .everyday_probe import ThingProbe, logits
+from .everyday_probe import GATE, ThingProbe, held_out_top1, logits, train_thing_probe
 from .judging import object_geometry
 from .world import COLORS, POSITIONS, Item, Scene, render
 
 PLACES = ("left", "right", "top", "bottom")  # a composed prompt's places: one step from the centre
+
+
+def everyday_table(model: UnCLIP, seed: int, probe_cache: Path | None, seeds: int = 2, variations: int = 3) -> dict:
+    """Every everyday row at 64 px for a bundle whose vocabulary names things, judged by a probe on those things."""
+    nouns = tuple(model.vocabulary.groups.get("thing", ())) if model.vocabulary else ()
+    if not nouns:
+        raise UserError(f"{model.model_id}: its vocabulary names no things; the everyday rows judge things")
+    probe = train_thing_probe(nouns, steps=2000, seed=seed, scenes=20_000, cache=probe_cache, workers=1)
+    gate = held_out_top1(probe, seed, workers=1)
+    table = {"thing probe (held-out clean renders, gate 95%)": gate}
+    if gate < GATE:
+        return table
+    s = Settings(size=64)
+    return {**table, **thing_rows(model, probe, nouns, tuple(range(seed, seed + seeds)), s),
+            **composed_rows(model, probe, nouns, seed, s),
+            **variation_rows(model, probe, nouns, tuple(range(seed, seed + variations)), s)}
 
 
 def named(noun: str) -> str:

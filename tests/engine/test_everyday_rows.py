@@ -30,3 +30,12 @@ def test_every_row_runs_on_a_tiny_model_and_gives_shares(tiny_model):
     assert set(rows["thing drawn right by category"]) == {"animal", "food", "vehicle"}
     shares = [v for r in rows.values() for v in (r.values() if isinstance(r, dict) else [r])]
     assert len(shares) == 12 and all(0 <= v <= 1 for v in shares)
+
+
+def test_the_everyday_table_refuses_a_bundle_that_names_no_things(tiny_model):
+    import pytest
+
+    from engine.errors import UserError
+    from engine.training.everyday_rows import everyday_table
+    with pytest.raises(UserError, match="names no things"):
+        everyday_table(tiny_model, 0, None)
