@@ -27,6 +27,29 @@ def worded(qtbot, tiny_bundle, tmp_path):
     close_window(w)
 
 
+def test_the_everyday_vocabulary_completes_a_ca_to_cat(qtbot, tiny_bundle, tmp_path):
+    """A bundle trained on the everyday world carries its things in vocabulary.json; typing "a ca" offers "cat"
+    first (the things in the order an artist reaches for them), and Tab takes it."""
+    from engine.families.files import write_vocabulary
+    from engine.training.recipe import EVERYDAY_THINGS
+    from engine.training.vocabulary import world_vocabulary
+    folder = shutil.copytree(tiny_bundle, tmp_path / "everyday")
+    write_vocabulary(folder, world_vocabulary(EVERYDAY_THINGS))
+    w = open_window(qtbot, str(folder), tmp_path)
+    w.show()
+    qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=30_000)
+    edit = w.prompt.edit
+    edit.setFocus()
+    qtbot.keyClicks(edit, "a ca")
+    popup = edit.completer.popup()
+    qtbot.waitUntil(popup.isVisible, timeout=5_000)
+    offered = [popup.model().index(i, 0).data() for i in range(popup.model().rowCount())]
+    assert popup.currentIndex().data() == "cat" and {"car", "cake", "castle"} <= set(offered)
+    qtbot.keyClick(edit, Qt.Key.Key_Tab)
+    assert edit.toPlainText() == "a cat" and not underlined(edit, "cat")
+    close_window(w)
+
+
 def underlined(edit, word):
     """Whether `word` of the prompt is drawn with a wavy underline."""
     text = edit.toPlainText()
