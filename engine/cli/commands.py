@@ -13,6 +13,7 @@ from ..explore import Source, interpolation, text_diff_strip
 from ..cpu import dtype_named, keep_freed_memory
 from ..families import load_bundle, save_bundle
 from ..model import UnCLIP
+from ..nn.fused import FastPath, enable
 from ..pipeline import CancelToken, resolve_settings
 from ..record import write_png
 from ..requests import ImageVariation, Settings, TextToImage
@@ -30,13 +31,15 @@ _settings = cli.settings
 
 
 def _load(args, exact: bool = False) -> UnCLIP:
-    """The --model on --device in --dtype; with --offload, held on the CPU and run there stage by stage."""
+    """The --model on --device in --dtype; --offload: held on the CPU, run there stage by stage; --compile: fast."""
     keep_freed_memory()
     device = resolve_device(args.device)
     dtype = dtype_named(args.dtype, device, exact)
-    if args.offload:
-        return load_bundle(args.model, "cpu", dtype).offloaded(device)
-    return load_bundle(args.model, device, dtype)
+    model = load_bundle(args.model, "cpu", dtype).offloaded(device) if args.offload else \
+        load_bundle(args.model, device, dtype)
+    if args.compile:  # the opt-in fast path; records and settings do not change
+        enable(model.modules().values(), FastPath())
+    return model
 
 
 class _Progress:

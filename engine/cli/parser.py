@@ -40,6 +40,8 @@ def _device(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dtype", default="auto", choices=("auto", "float32", "float16", "bfloat16"))
     p.add_argument("--offload", action="store_true", help="stage-wise offload for small cards: the networks wait "
                    "on the CPU and each stage's move to the device only while it runs (same pixels, slower)")
+    p.add_argument("--compile", action="store_true", help="the fast path: torch.compile of the repeated blocks and "
+                   "fused GroupNorm+SiLU (compiles on first use; pixels may differ slightly from the plain path)")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -172,6 +174,8 @@ def check(args) -> None:
         settings(args)
     if getattr(args, "ray", None) and args.offload:
         raise UserError("--offload is for one process on one card; Ray's workers load their own copies (drop it)")
+    if getattr(args, "ray", None) and getattr(args, "compile", False):
+        raise UserError("--compile is for one process; Ray's workers load their own copies (drop it)")
     if args.command == "generate":
         checked(args.out, IMAGES)
     elif args.command == "vary":

@@ -45,6 +45,7 @@ class ResBlock(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.conv2 = nn.Conv2d(out_ch, out_ch, 3, padding=1)
         self.skip = nn.Conv2d(in_ch, out_ch, 1) if in_ch != out_ch else None
+        self.norm_act = None  # engine.nn.fused.enable sets the fast path's fused GroupNorm+SiLU; None: unfused
 
     def _resample(self, x: torch.Tensor) -> torch.Tensor:
         if self.resample == "up":
@@ -54,16 +55,17 @@ class ResBlock(nn.Module):
         return x
 
     def forward(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
-        h = F.silu(self.norm1(x))
+        fused = self.norm_act
+        h = F.silu(self.norm1(x)) if fused is None else fused(x, self.norm1)
         h, x = self._resample(h), self._resample(x)
         h = self.conv1(h)
         e = self.time_proj(F.silu(emb))[:, :, None, None]
         if self.scale_shift:
             scale, shift = e.chunk(2, dim=1)
-            h = self.norm2(h) * (1 + scale) + shift
+            h = F.silu(self.norm2(h) * (1 + scale) + shift) if fused is None else fused(h, self.norm2, scale, shift)
         else:
-            h = self.norm2(h + e)
-        h = self.conv2(self.dropout(F.silu(h)))
+            h = F.silu(self.norm2(h + e)) if fused is None else fused(h + e, self.norm2)
+        h = self.conv2(self.dropout(h))
         return (x if self.skip is None else self.skip(x)) + h
 
 
