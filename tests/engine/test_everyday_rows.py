@@ -39,3 +39,11 @@ def test_the_everyday_table_refuses_a_bundle_that_names_no_things(tiny_model):
     from engine.training.everyday_rows import everyday_table
     with pytest.raises(UserError, match="names no things"):
         everyday_table(tiny_model, 0, None)
+
+
+def test_the_contact_sheet_pairs_each_things_drawing_with_a_render(tiny_model, tmp_path):
+    from PIL import Image
+
+    from engine.training.everyday_sheet import CELL, LABEL, contact_sheet
+    path = contact_sheet(tiny_model, NOUNS, tmp_path / "sheet.png", columns=2)  # 64 px: the tiny chain's last
+    assert Image.open(path).size == (2 * 2 * CELL, 2 * (CELL + LABEL))
