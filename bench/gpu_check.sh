@@ -7,8 +7,13 @@
 # 1. the engine tests on the device (UNCLIP_TEST_DEVICE: the tiny fixtures move there), parity included;
 # 2. the studio's engine worker offscreen on the device: one job, one strip, one cancel, and a real
 #    out-of-memory (a capped CUDA allocator) that must split the batch;
-# 3. bench/gpu_karlo.py --json: ours against diffusers' UnCLIPPipeline, batch 1 and 4, peak memory.
+# 3. the fast path's tests (engine/nn/fused.py, batched seeds); on the device with the slow one, inductor's
+#    Triton code for the blocks and the fused GroupNorm+SiLU;
+# 4. bench/gpu_karlo.py --json: ours against diffusers' UnCLIPPipeline, batch 1 and 4, peak memory, then the
+#    fast path's rows (regional torch.compile, fused GroupNorm+SiLU; its first call compiles). Rows stream, so a
+#    step cut by its limit keeps the rows before the cut.
 # Each step has its own time limit and its own log; a failing step does not stop the others.
+# The limits add up to 920 s, past one 10-minute call: what a cut call leaves under $OUT still comes back.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 device=cuda tiny=""
@@ -36,9 +41,13 @@ step() {  # name, seconds, command…
   | tee "$out/summary.txt"
 tests="tests/engine/test_pipeline.py tests/engine/test_solvers.py tests/engine/test_karlo_parity.py tests/engine/test_replay.py"
 step tests 240 "$py" -m pytest -q -p no:cacheprovider $tests
+marks="slow or not slow" backend=inductor
+[ "$device" = cpu ] && marks="not slow" backend=eager  # inductor's C++ build of every block: minutes on a CPU
+step fast_tests 200 "$py" -m pytest -q -p no:cacheprovider -m "$marks" tests/engine/test_fast_path.py \
+  tests/engine/test_batched_seeds.py
 step worker 180 "$py" bench/device_worker_check.py --device "$device" $tiny --out "$out/worker.json"
 smoke=""
 [ -n "$tiny" ] && smoke="--repeats 1 --batches 1"  # a CPU smoke run checks the script, not the speed
-step karlo 240 "$py" bench/gpu_karlo.py --device "$device" $tiny $smoke --json
-cp "$out/karlo.log" "$out/karlo.jsonl" 2>/dev/null
+step karlo 300 "$py" bench/gpu_karlo.py --device "$device" $tiny $smoke --compile-backend "$backend" --json
+grep "^{" "$out/karlo.log" >"$out/karlo.jsonl"  # the rows alone (the log also holds warnings)
 cat "$out/summary.txt"
