@@ -142,3 +142,14 @@ def test_a_damaged_prior_index_is_not_taken_for_the_prior(kandinsky, tmp_path, m
     (root / "kandinsky-2-2-prior" / "model_index.json").write_text("{not json")
     with pytest.raises(BundleError, match="needs its prior"):
         load_bundle(str(decoder))
+
+
+def test_a_kandinsky_image_replays_in_a_batch_to_the_same_pixels(kandinsky, tmp_path):  # noqa: F811
+    decoder = str(kandinsky["decoder_dir"])
+    assert main(["generate", "a red fox", "--model", decoder, "--seed", "4", "--size", "24", "--steps", "2,2,1",
+                 "--dtype", "float32", "--out", str(tmp_path / "orig.png")]) == 0
+    record = json.loads(Image.open(tmp_path / "orig.png").text["unclip"])
+    (tmp_path / "replay.jsonl").write_text(json.dumps(record) + "\n")
+    assert main(["batch", str(tmp_path / "replay.jsonl"), "--model", decoder, "--out", str(tmp_path / "out")]) == 0
+    [replayed] = (tmp_path / "out").glob("*.png")
+    assert np.array_equal(np.asarray(Image.open(replayed)), np.asarray(Image.open(tmp_path / "orig.png")))
