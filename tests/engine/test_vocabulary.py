@@ -122,6 +122,6 @@ def test_train_vocabulary_and_export_write_the_file(tmp_path, tiny_model, monkey
     from engine.training import command
     assert main(["train", "vocabulary", "--out", str(tmp_path / "v")]) == 0
     assert read_vocabulary(tmp_path / "v") == world_vocabulary()
-    monkeypatch.setattr(command, "trained_model", lambda run_dir, init: copy.copy(tiny_model))
+    monkeypatch.setattr(command, "trained_model", lambda run_dir, init, recipe: copy.copy(tiny_model))
     out = command.export(tmp_path / "run", tmp_path / "exported", init="tiny")
     assert read_vocabulary(Path(out)) == world_vocabulary() and tiny_model.vocabulary is None

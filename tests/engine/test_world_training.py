@@ -96,7 +96,7 @@ def test_training_option_errors_are_one_line(tmp_path, tiny_bundle):
             train_main(["prior", "--device", "cuda", "--run", str(tmp_path)])
     with pytest.raises(UserError, match="--batch must be at least 2"):
         train_main(["prior", "--batch", "1", "--run", str(tmp_path)])
-    with pytest.raises(UserError, match="not the shape of the default recipe"):
+    with pytest.raises(UserError, match="not the shape of the shapes recipe"):
         train_main(["prior", "--init", str(tiny_bundle), "--run", str(tmp_path)])
     with pytest.raises(UserError, match="--minutes must be a positive number"):
         train_main(["prior", "--minutes", "0", "--run", str(tmp_path)])
