@@ -171,11 +171,17 @@ def main(argv: list[str]) -> None:
                         "two objects by shape); everyday: the things of a bundle that names some, at 64 px")
     parser.add_argument("--misses", type=int, default=8,
                         help="prompts per position and per shape in the rows of misses (0: leave them out)")
+    parser.add_argument("--thing-seeds", type=int, default=2, help="everyday: renders of each thing (variations of "
+                        "each source: one more)")
+    parser.add_argument("--composed-every", type=int, default=1, help="everyday: composed prompts for every n-th thing")
     parser.add_argument("--threads", type=int, help="torch's CPU threads (default: torch's own choice)")
     parser.add_argument("--out", help="write the table as JSON here")
     args = parser.parse_args(argv)
     if args.misses < 0 or args.rows == "misses" and args.misses < 1:
         raise UserError(f"--misses must be at least 1 with --rows misses, and never negative, got {args.misses}")
+    if args.thing_seeds < 1 or args.composed_every < 1:
+        raise UserError(f"--thing-seeds and --composed-every must be at least 1, got {args.thing_seeds} and "
+                        f"{args.composed_every}")
     if args.threads is not None:
         if args.threads < 1:
             raise UserError(f"--threads must be at least 1, got {args.threads}")
@@ -187,7 +193,9 @@ def main(argv: list[str]) -> None:
     model = load_bundle(args.model, device, getattr(torch, args.dtype))
     steps, scenes = PROBE_RECIPE[args.probe_jitter]
     if args.rows == "everyday":
-        table = everyday_table(model, args.seed, Path(args.probe_cache) if args.probe_cache else None)
+        table = everyday_table(model, args.seed, Path(args.probe_cache) if args.probe_cache else None,
+                               seeds=args.thing_seeds, variations=args.thing_seeds + 1,
+                               composed_every=args.composed_every)
     else:
         table = evaluate(model, args.seed, args.prompts, args.probe_steps or steps,
                          probe_scenes=args.probe_scenes or scenes,

@@ -24,8 +24,10 @@ from .world import COLORS, POSITIONS, Item, Scene, render
 PLACES = ("left", "right", "top", "bottom")  # a composed prompt's places: one step from the centre
 
 
-def everyday_table(model: UnCLIP, seed: int, probe_cache: Path | None, seeds: int = 2, variations: int = 3) -> dict:
-    """Every everyday row at 64 px for a bundle whose vocabulary names things, judged by a probe on those things."""
+def everyday_table(model: UnCLIP, seed: int, probe_cache: Path | None, seeds: int = 2, variations: int = 3,
+                   composed_every: int = 1) -> dict:
+    """Every everyday row at 64 px for a bundle whose vocabulary names things, judged by a probe on those things;
+    `seeds` renders a thing, `variations` a source, composed prompts for every `composed_every`-th thing."""
     nouns = tuple(model.vocabulary.groups.get("thing", ())) if model.vocabulary else ()
     if not nouns:
         raise UserError(f"{model.model_id}: its vocabulary names no things; the everyday rows judge things")
@@ -36,7 +38,7 @@ def everyday_table(model: UnCLIP, seed: int, probe_cache: Path | None, seeds: in
         return table
     s = Settings(size=64)
     return {**table, **thing_rows(model, probe, nouns, tuple(range(seed, seed + seeds)), s),
-            **composed_rows(model, probe, nouns, seed, s),
+            **composed_rows(model, probe, nouns[::composed_every], seed, s),
             **variation_rows(model, probe, nouns, tuple(range(seed, seed + variations)), s)}
 
 
