@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from engine import Finished, Settings, StageKind, StepDone, TextToImage, load_bundle, serve  # noqa: E402
 from engine.diffusion.noise import PerImageNoise  # noqa: E402
 from engine.diffusion.samplers import SAMPLERS  # noqa: E402
+from engine.events import drain  # noqa: E402
 from engine.stages.upsampler import edge_margin, edge_padding, upsample  # noqa: E402
 from engine.training.judging import attribute_accuracy  # noqa: E402
 from engine.training.probe import held_out_accuracy, train_probe  # noqa: E402
@@ -157,11 +158,7 @@ def drain_upsample(up, process, low: torch.Tensor, model, n: int, index: int, s:
     gen = upsample(up.first, up.last, process, low.to(model.device, model.dtype), 64,
                    PerImageNoise(list(range(n)), f"crops{index}", model.device), s.upsampler_steps, s)
     with torch.inference_mode():
-        while True:
-            try:
-                next(gen)
-            except StopIteration as done:
-                return done.value
+        return drain(gen)
 
 
 def from_noised(up, process, low: torch.Tensor, model, n: int, index: int, t0: int, k: int) -> torch.Tensor:

@@ -9,18 +9,16 @@ from engine import Settings, TextToImage, UserError, generate, run
 from engine.diffusion.noise import PerImageNoise
 from engine.diffusion.samplers import SAMPLERS
 from engine.diffusion.schedule import respace
+from engine.events import drain as drain_events
 from engine.record import SCHEMA, migrate, parameters_text, settings_of
 from engine.stages.upsampler import edge_margin, edge_padding, upsample
 from engine.training.world import render, sample_scene
 
 
 def drain(gen):
+    """What a stage's generator returns, run without autograd (engine.events.drain is the one loop)."""
     with torch.inference_mode():
-        while True:
-            try:
-                next(gen)
-            except StopIteration as done:
-                return done.value
+        return drain_events(gen)
 
 
 def bare_upsample(first, last, process, image, size, noise, steps, s):
