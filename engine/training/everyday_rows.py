@@ -18,7 +18,7 @@ from ..requests import ImageVariation, Settings, TextToImage
 from .atlas import load as load_atlas
 from .chain_rows import run_requests
 from .everyday_probe import GATE, ThingProbe, held_out_top1, logits, train_thing_probe
-from .judging import object_geometry
+from .judging import border_median, object_geometry
 from .world import COLORS, POSITIONS, Item, Scene, render
 
 PLACES = ("left", "right", "top", "bottom")  # a composed prompt's places: one step from the centre
@@ -116,7 +116,5 @@ def where(geometry: tuple[float, float, float]) -> str:
 
 def border_colour(image: torch.Tensor) -> str:
     """The world colour nearest the median of an image's outer two pixels; image (3, H, W) in [-1, 1]."""
-    x = (image.float() + 1) * 127.5
-    edge = torch.cat([x[:, :2].flatten(1), x[:, -2:].flatten(1), x[:, :, :2].flatten(1), x[:, :, -2:].flatten(1)], 1)
-    rgb = edge.median(1).values.numpy()
+    rgb = ((border_median(image[None].float())[0] + 1) * 127.5).numpy()
     return min(COLORS, key=lambda c: float(((np.array(COLORS[c]) - rgb) ** 2).sum()))

@@ -46,15 +46,20 @@ def judge_variations(probe: Probe, source: Scene, images: torch.Tensor, out: dic
     out["moved"] += [moved_or_resized(geometry[a], geometry[b]) for a, b in pairs]
 
 
+def border_median(x: torch.Tensor) -> torch.Tensor:
+    """The per-channel median of each image's outer two pixels on every side: (B, C, H, W) → (B, C)."""
+    edge = torch.cat([x[..., :2, :].flatten(2), x[..., -2:, :].flatten(2), x[..., :, :2].flatten(2),
+                      x[..., :, -2:].flatten(2)], -1)
+    return edge.median(-1).values
+
+
 def object_geometry(images: torch.Tensor) -> list[tuple[float, float, float]]:
     """(area, centre row, centre column) of what stands out from each image's border colour, on a 64 px grid.
 
     images (B, 3, H, W) in [-1, 1] with a solid background (the variation sources'); area in pixels of 64².
     """
     x = (F.interpolate(images.float(), size=(64, 64), mode="area") + 1) / 2
-    edge = torch.cat([x[..., :2, :].flatten(2), x[..., -2:, :].flatten(2), x[..., :, :2].flatten(2),
-                      x[..., :, -2:].flatten(2)], -1)
-    mask = ((x - edge.median(-1).values[..., None, None]).norm(dim=1) > 0.25).float()  # (B, 64, 64)
+    mask = ((x - border_median(x)[..., None, None]).norm(dim=1) > 0.25).float()  # (B, 64, 64)
     rows = torch.arange(64.0)
     area = mask.sum((1, 2)).clamp(min=1)
     return [(float(a), float(r), float(c)) for a, r, c in zip(
