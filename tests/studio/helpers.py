@@ -14,6 +14,14 @@ def open_window(qtbot, model, tmp_path):
     return w
 
 
+def open_ready(qtbot, model, tmp_path, timeout=30_000):
+    """The window on `model`, shown, once its model is ready."""
+    w = open_window(qtbot, model, tmp_path)
+    w.show()
+    qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=timeout)
+    return w
+
+
 def close_window(w):
     w.close()
     w.worker.cancel_current()

@@ -9,7 +9,7 @@ from PySide6.QtGui import QTextCharFormat
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QFormLayout, QLabel,
                                QLineEdit, QListWidget, QPlainTextEdit, QScrollBar, QWidget)
 
-from tests.studio.helpers import close_window, open_window
+from tests.studio.helpers import close_window, open_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTROLS = (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit, QPlainTextEdit, QListWidget)
@@ -20,9 +20,7 @@ def worded(qtbot, tiny_bundle, tmp_path):
     """The tiny model with the default's vocabulary.json beside it, loaded and shown."""
     folder = shutil.copytree(tiny_bundle, tmp_path / "worded")
     shutil.copy(ROOT / "resources" / "models" / "default" / "vocabulary.json", folder)
-    w = open_window(qtbot, str(folder), tmp_path)
-    w.show()
-    qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=30_000)
+    w = open_ready(qtbot, str(folder), tmp_path)
     yield w
     close_window(w)
 
@@ -35,9 +33,7 @@ def test_the_everyday_vocabulary_completes_a_ca_to_cat(qtbot, tiny_bundle, tmp_p
     from engine.training.vocabulary import world_vocabulary
     folder = shutil.copytree(tiny_bundle, tmp_path / "everyday")
     write_vocabulary(folder, world_vocabulary(EVERYDAY_THINGS))
-    w = open_window(qtbot, str(folder), tmp_path)
-    w.show()
-    qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=30_000)
+    w = open_ready(qtbot, str(folder), tmp_path)
     edit = w.prompt.edit
     edit.setFocus()
     qtbot.keyClicks(edit, "a ca")
@@ -62,9 +58,7 @@ def underlined(edit, word):
 
 
 def test_the_prompt_box_completes_the_models_words_as_you_type(qtbot, tmp_path):
-    w = open_window(qtbot, "default", tmp_path)
-    w.show()
-    qtbot.waitUntil(lambda: w.state.model_status == "ready", timeout=120_000)
+    w = open_ready(qtbot, "default", tmp_path, timeout=120_000)
     edit = w.prompt.edit
     edit.setFocus()
     qtbot.keyClicks(edit, "a ci")
