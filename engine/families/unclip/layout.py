@@ -25,6 +25,8 @@ def default_bundle_path() -> Path:
 
 def embedded_bundles() -> list[str]:
     """Names of the bundles shipped beside the default in resources/models ('everyday', …), each a --model value."""
+    if not RESOURCES.is_dir():  # an install without the resources folder: the default reports itself missing
+        return []
     return sorted(p.name for p in RESOURCES.iterdir() if p.name != "default" and (p / "model_index.json").is_file())
 
 
