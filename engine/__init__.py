@@ -13,6 +13,7 @@ Public surface:
     render_strip(model, strip, …) -> [Frame]        frames of an interpolation or text diff
     TextToImage, ImageVariation, EmbeddingToImage, Settings   the requests
     Stage                                           a stage of the chain as a value
+    live_preview(model, request) -> (B, 64, 64, 3)  the live decoder's one-pass guess at a request's 64 px image
 
 torch and open_clip only: this package never imports Qt. Names load on first use (PEP 562), so
 `import engine.cli` answers argument errors before torch is imported.
@@ -30,6 +31,7 @@ _HOME = {  # public name → the module that defines it
     "TextToImage": "requests", "ImageVariation": "requests", "EmbeddingToImage": "requests", "Settings": "requests",
     "Frame": "runner", "render_strip": "runner", "run": "runner", "serve": "runner",
     "Stage": "stage", "StageKind": "stage", "Vocabulary": "vocabulary",
+    "has_live": "live", "live_preview": "live",
 }
 __all__ = sorted(_HOME)
 

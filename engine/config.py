@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from .diffusion.schedule import DiffusionConfig
 from .nn.conditioning import ConditioningConfig
 from .nn.latent_unet import ImageConditioningConfig
+from .nn.live import LiveConfig
 from .nn.movq import MoVQConfig
 from .nn.transformer import PriorConfig
 from .nn.unet import UPSAMPLER_UNET, UNetConfig
@@ -117,6 +118,8 @@ class BundleConfig:
     upsamplers: tuple[UpsamplerStageConfig, ...] = field(default_factory=lambda: (UpsamplerStageConfig(),))
     default_size: int | None = None  # output size when none is asked for; None = the largest stage
     latent: LatentStageConfig | None = None  # a latent decoder's MoVQ and sizes; None: the decoder makes pixels
+    live: LiveConfig | None = None  # the optional live decoder (previews while a control moves)
+    sampler: str = "ddpm"  # what a request that names none samples every stage with (Karlo's ancestral sampler)
 
     @property
     def sizes(self) -> tuple[int, ...]:

@@ -13,6 +13,7 @@ from .diffusion.samplers import Process
 from .diffusion.schedule import Schedule
 from .nn.conditioning import DecoderConditioning
 from .nn.latent_unet import ImageConditionedUNet
+from .nn.live import LiveDecoder
 from .nn.movq import MoVQDecoder
 from .nn.transformer import PriorTransformer
 from .nn.unet import UNet
@@ -52,6 +53,7 @@ class UnCLIP:
     movq: MoVQDecoder | None = None  # a latent decoder's latent → pixels (Kandinsky 2.2); None: the decoder paints
     derived: dict = field(default_factory=dict)  # computed once from the weights: negative embedding, preview map
     offload: torch.device | None = None  # stage-wise offload: networks wait on the CPU and run here, one stage at a time
+    live: LiveDecoder | None = None  # a one-step student of the decoder for previews while the hand moves; optional
 
     @classmethod
     def random(cls, config: BundleConfig, seed: int = 0) -> "UnCLIP":
@@ -70,6 +72,7 @@ class UnCLIP:
             conditioning=DecoderConditioning(config.decoder.conditioning),
             upsamplers=[Upsampler(UNet(u.network), UNet(u.network) if u.last_step_model else None)
                         for u in config.upsamplers],
+            live=LiveDecoder(config.live) if config.live is not None else None,
         )
         with torch.no_grad():  # learned embeddings start at zero in the modules; make them informative
             model.conditioning.null_image_embed.normal_(0, 0.02)
@@ -88,6 +91,8 @@ class UnCLIP:
             del named["conditioning"]
         if self.movq is not None:
             named["movq"] = self.movq
+        if self.live is not None:
+            named["live"] = self.live
         for i, u in enumerate(self.upsamplers):
             named[f"upsampler{i}.first"] = u.first
             if u.last is not None:
@@ -105,7 +110,7 @@ class UnCLIP:
         """Lay the UNets' convolution weights out channels-last (NHWC): oneDNN and cuDNN pick faster kernels
         (bench/cpu_layout.py measures the ratio on the embedded default)."""
         for module in self.modules().values():
-            if isinstance(module, (UNet, MoVQDecoder)):
+            if isinstance(module, (UNet, MoVQDecoder, LiveDecoder)):
                 module.to(memory_format=torch.channels_last)
         return self
 

@@ -72,6 +72,7 @@ def resolve_settings(model: UnCLIP, settings: Settings) -> Settings:
             raise UserError(f"even decoder spacing: {err}") from None
     return dataclasses.replace(
         settings, size=size,
+        sampler=pick(settings.sampler, c.sampler),
         prior_steps=pick(settings.prior_steps, prior.steps),
         decoder_steps=pick(settings.decoder_steps, c.decoder.steps),
         upsampler_steps=settings.upsampler_steps,  # None: each upsampler its own config's steps
@@ -201,10 +202,15 @@ def image_embedding(model: UnCLIP, request: Request, text: TextEncoding, uncond:
 def run_embedding(model: UnCLIP, request: Request) -> torch.Tensor:
     """z_i (B, D) of a request alone: the prior's sample for a text (seeded), CLIP's embedding for an image."""
     s = resolve_settings(model, request.settings)
-    seeds = list(request.seeds)
-    text, uncond = encode_captions(model, request.prompt, len(seeds))
-    return drain(image_embedding(model, request, text, uncond, s, seeded_noise(seeds, model.device),
-                                 _Driver(CancelToken(), previews=False)))
+    return request_embedding(model, request, s, seeded_noise(list(request.seeds), model.device))[0]
+
+
+def request_embedding(model: UnCLIP, request: Request, s: Settings,
+                      noise: NoiseFactory) -> tuple[torch.Tensor, TextEncoding, TextEncoding]:
+    """z_i (B, D) of a request under resolved settings, with its caption's and the empty caption's encodings."""
+    text, uncond = encode_captions(model, request.prompt, len(request.seeds))
+    z_i = drain(image_embedding(model, request, text, uncond, s, noise, _Driver(CancelToken(), previews=False)))
+    return z_i, text, uncond
 
 
 def decode_image(model: UnCLIP, z_i: torch.Tensor, text: TextEncoding, uncond: TextEncoding, s: Settings,

@@ -68,6 +68,8 @@ def migrate(meta: dict) -> dict:
         if "accept_cosine" not in s and candidates != 1:  # before the accept rule: the closest of all draws
             s["accept_cosine"] = 1.0
         meta["settings"] = s
+    if isinstance(meta.get("settings"), dict) and "sampler" not in meta["settings"]:
+        meta["settings"] = {**meta["settings"], "sampler": "ddpm"}  # every record before bundle samplers: ddpm
     if meta.get("schema", 1) < 3 and isinstance(meta.get("settings"), dict):
         meta["settings"] = {**meta["settings"], "upsampler_padding": "zero"}  # before it: the bare image
     meta["schema"] = SCHEMA

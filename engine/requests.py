@@ -24,7 +24,7 @@ class Settings:
     upsampler_steps: int | None = None
     prior_guidance: float | None = None
     decoder_guidance: float | None = None
-    sampler: str = "ddpm"
+    sampler: str | None = None  # None: the bundle's (BundleConfig.sampler)
     eta: float = 0.0  # DDIM noise; 0 = deterministic
     size: int | None = None  # output side in px; None = the bundle's default
     prior_candidates: int = 1  # paper §2.2: draw this many z_i and keep the one closest to the caption
@@ -62,7 +62,7 @@ class Settings:
             raise UserError(f"unknown upsampler padding {self.upsampler_padding!r}: choose zero or reflect")
         if self.decoder_spacing not in ("karlo", "even"):
             raise UserError(f"unknown decoder spacing {self.decoder_spacing!r}: choose karlo or even")
-        if self.sampler not in SAMPLER_NAMES:
+        if self.sampler is not None and self.sampler not in SAMPLER_NAMES:
             raise UserError(f"unknown sampler {self.sampler!r}: choose one of {', '.join(SAMPLER_NAMES)}")
 
     @property

@@ -14,7 +14,7 @@ from .parser import build_parser, check
 def main(argv: list[str] | None = None) -> int:
     """Run one command; 0 = done, 2 = user error, 1 = internal failure, 130 = interrupted."""
     try:
-        if argv and argv[0] in ("train", "eval"):
+        if argv and argv[0] in ("train", "eval", "distil"):
             return _training(argv)
         args = build_parser().parse_args(argv)
         check(args)
@@ -41,6 +41,9 @@ def _training(argv: list[str]) -> int:
     if argv[0] == "train":
         from ..training.command import main as train_main
         train_main(argv[1:])
+    elif argv[0] == "distil":
+        from ..training.live import main as distil_main
+        distil_main(argv[1:])
     else:
         from ..training.evaluate import main as eval_main
         eval_main(argv[1:])

@@ -61,8 +61,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", help="PRIOR,DECODER,UPSAMPLER step counts, e.g. 25,25,7")
     p.add_argument("--preset", choices=tuple(PRESETS), help="Karlo's step presets: fast = 25,25,7; "
                    "quality = 25,50,7 (Karlo's original default); --steps wins")
-    p.add_argument("--sampler", default="ddpm", choices=SAMPLER_NAMES,
-                   help="ddpm (ancestral), ddim, dpm++2m or unipc (multistep solvers: fewer steps)")
+    p.add_argument("--sampler", choices=SAMPLER_NAMES, help="ddpm (ancestral), ddim, dpm++2m or unipc "
+                   "(multistep solvers: fewer steps); default: the model's")
     p.add_argument("--eta", type=_number, default=0.0, help="DDIM noise (0 = deterministic)")
     p.add_argument("--count", type=_whole_number, default=1, help=f"images, 1 to {MAX_COUNT}")
     p.add_argument("--seed", type=_whole_number, help="seed of the first image; the next use seed+1, …")

@@ -9,6 +9,9 @@ from ..vocabulary import FILE as VOCABULARY, Vocabulary
 from ..weights import WEIGHT_SUFFIXES, BundleError
 
 DOCUMENTATION = {".md", ".png", ".jpg", ".jpeg", ".webp", ".gif"}  # suffixes `fingerprint` skips
+# Names `fingerprint` skips in any bundle: the sampling defaults (records carry every resolved setting) and the
+# live decoder (its images are previews, never saved): neither changes a saved image's pixels.
+DEFAULTS, LIVE = "defaults.json", "live_decoder"
 
 
 def read_json(path: Path) -> dict:
@@ -51,13 +54,14 @@ def _documentation(path: Path) -> bool:
     """A file that changes no pixel: the model card, its pictures, its evaluation tables (eval*.json), the
     vocabulary (vocabulary.json: what the prompt box and the CLI say about a prompt, never what the model reads)."""
     return path.suffix.lower() in DOCUMENTATION or (path.suffix == ".json" and path.name.startswith("eval")) \
-        or path.name == VOCABULARY
+        or path.name in (VOCABULARY, DEFAULTS) or path.parent.name == LIVE
 
 
 def fingerprint(*folders: Path) -> str:
     """A short content hash of what a bundle computes with: configs in full, weights in full up to 64 MiB, else
     size + ends; the model card, pictures, evaluation tables and vocabulary.json are left out (they change no
-    pixel), so editing them keeps the hash that saved images name."""
+    pixel), and so are the sampling defaults and the live decoder, so editing them keeps the hash that saved
+    images name."""
     h = hashlib.sha256()
     for folder in folders:
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")

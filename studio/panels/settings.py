@@ -165,6 +165,7 @@ class SettingsPanel(QWidget):
         self.steps["upsampler"].setToolTip(f"{STEP_TIPS['upsampler']}: {own or 'this model has none'}")
         for control in (self.steps["upsampler"], self.edges):  # a latent decoder (Kandinsky 2.2) has no upsampler
             self.form.setRowVisible(control, bool(config.upsamplers))
+        self.sampler.setCurrentText(config.sampler)
         self.prior_guidance.set_value(config.prior.guidance if config.prior else 1.0)
         self.decoder_guidance.set_value(config.decoder.guidance)
         self._model_accept = config.decoder.accept_cosine

@@ -5,10 +5,10 @@ from __future__ import annotations
 from ..family import Family
 from .layout import FORMAT, default_bundle_path, embedded_bundle, embedded_bundles
 from .load import bundle_config, load
-from .save import save_bundle
+from .save import save_bundle, save_live
 
 __all__ = ["FAMILY", "FORMAT", "bundle_config", "default_bundle_path", "embedded_bundle", "embedded_bundles", "load",
-           "save_bundle"]
+           "save_bundle", "save_live"]
 
 
 def claims(index: dict) -> bool:

@@ -6,10 +6,14 @@
     decoder/  config.json model.safetensors conditioning.safetensors
     upsampler_<size>/  config.json first.safetensors [last.safetensors]
     [vocabulary.json]              the words its captions were made of (engine/vocabulary.py); not hashed
+    [defaults.json]                the sampling a request gets for what it leaves unset; not hashed
+    [live_decoder/]  config.json model.safetensors   the one-step live decoder (previews only); not hashed
 """
 from __future__ import annotations
 
 from pathlib import Path
+
+from ..files import DEFAULTS, LIVE  # noqa: F401 - names outside the fingerprint: they change no saved pixel
 
 FORMAT = "unclip-studio/1"
 RESOURCES = Path(__file__).resolve().parents[3] / "resources" / "models"

@@ -10,7 +10,7 @@ from torch import nn
 from ...config import to_dict
 from ...model import UnCLIP
 from ..files import write_json, write_vocabulary
-from .layout import CONDITIONING, CONFIG, FIRST, FORMAT, LAST, MODEL, SUFFIX, upsampler_folder
+from .layout import CONDITIONING, CONFIG, FIRST, FORMAT, LAST, LIVE, MODEL, SUFFIX, upsampler_folder
 
 
 def _save(module: nn.Module, path: Path, dtype: torch.dtype | None = None) -> None:
@@ -18,6 +18,14 @@ def _save(module: nn.Module, path: Path, dtype: torch.dtype | None = None) -> No
     path.parent.mkdir(parents=True, exist_ok=True)
     cast = lambda v: v.to(dtype) if dtype is not None and v.is_floating_point() else v  # noqa: E731
     save_file({k: cast(v.detach().cpu()).contiguous() for k, v in module.state_dict().items()}, str(path))
+
+
+def save_live(live: nn.Module, config, folder: str | Path, dtype: torch.dtype | None = torch.float16) -> Path:
+    """A bundle's live decoder (live_decoder/: its config and weights); the bundle's fingerprint stays."""
+    folder = Path(folder) / LIVE
+    write_json(folder / CONFIG, to_dict(config))
+    _save(live, folder / f"{MODEL}{SUFFIX}", dtype)
+    return folder
 
 
 def save_bundle(model: UnCLIP, folder: str | Path, dtype: torch.dtype | None = None) -> Path:
@@ -39,6 +47,8 @@ def save_bundle(model: UnCLIP, folder: str | Path, dtype: torch.dtype | None = N
         _save(up.first, folder / name / f"{FIRST}{SUFFIX}", dtype)
         if up.last is not None:
             _save(up.last, folder / name / f"{LAST}{SUFFIX}", dtype)
+    if model.live is not None:
+        save_live(model.live, c.live, folder, dtype)
     if model.vocabulary is not None:
         write_vocabulary(folder, model.vocabulary)
     return folder
