@@ -4,6 +4,7 @@ frames with shared decoder noise (fixed, or slerped DDIM inversions); the embedd
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import numpy as np
 import torch
@@ -144,9 +145,17 @@ class Strip:
     settings: Settings
     label: str
     starts: torch.Tensor | None = None
+    path: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor | None]] | None = None  # positions → frames
 
     def __len__(self) -> int:
         return self.embeds.shape[0]
+
+    def at(self, positions: torch.Tensor) -> "Strip":
+        """The same path's frames at other positions (in the span of this strip's ends)."""
+        if self.path is None:
+            raise UserError(f"{self.label}: this strip has only its own frames")
+        embeds, starts = self.path(positions.to(torch.float64))
+        return replace(self, embeds=embeds, starts=starts, positions=positions.to(torch.float64))
 
     def request(self, indices: list[int], device: torch.device | str = "cpu") -> tuple[EmbeddingToImage, object]:
         """The request and noise override that render the given frames in one batch on `device`."""
@@ -167,15 +176,15 @@ def interpolation(model: UnCLIP, a: Source, b: Source, frames: int, seed: int, s
         raise UserError(f"unknown noise mode {noise!r}: choose fixed or inverted")
     z_a, z_b = embed_source(model, a, seed, settings), embed_source(model, b, seed, settings)
     t = interpolation_positions(frames)
-    embeds = slerp(z_a, z_b, t)
     label = f"interpolate {a.label} → {b.label}"
     if noise == "fixed":
-        return Strip(embeds, t, seed, settings, label)
+        return Strip(slerp(z_a, z_b, t), t, seed, settings, label, path=lambda p: (slerp(z_a, z_b, p), None))
     if a.image is None or b.image is None:
         raise UserError("inverted noise needs two images (a text has no picture to invert)")
     s = replace(settings, sampler="ddim", eta=0.0, decoder_spacing="even")
     x_a, x_b = invert_decoder(model, a.image, z_a, s), invert_decoder(model, b.image, z_b, s)
-    return Strip(embeds, t, seed, s, label, starts=slerp(x_a[0], x_b[0], t))
+    return Strip(slerp(z_a, z_b, t), t, seed, s, label, starts=slerp(x_a[0], x_b[0], t),
+                 path=lambda p: (slerp(z_a, z_b, p), slerp(x_a[0], x_b[0], p)))
 
 
 def text_diff_strip(model: UnCLIP, image: Source, target: str, caption: str, frames: int, seed: int,
@@ -184,6 +193,6 @@ def text_diff_strip(model: UnCLIP, image: Source, target: str, caption: str, fra
     z_i = embed_source(model, image, seed, settings)
     with torch.inference_mode(), model.running("clip"):
         z_t, z_t0 = model.clip.encode_text([clean_prompt(target), clean_prompt(caption)]).embed.float()
-    thetas = text_diff_thetas(frames, theta_max)
-    embeds = text_diff(z_i, text_direction(z_t, z_t0), thetas)
-    return Strip(embeds, thetas, seed, settings, f"text diff {image.label} → “{target}”")
+    thetas, direction = text_diff_thetas(frames, theta_max), text_direction(z_t, z_t0)
+    return Strip(text_diff(z_i, direction, thetas), thetas, seed, settings, f"text diff {image.label} → “{target}”",
+                 path=lambda p: (text_diff(z_i, direction, p), None))

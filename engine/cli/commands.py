@@ -130,8 +130,14 @@ def _export_strip(model: UnCLIP, strip, args) -> None:
         done.append(frame)
         print(f"frames {len(done)}/{len(strip)}", file=sys.stderr)
 
-    frames = _guarded(lambda cancel, on: render_strip(model, strip, batch=args.batch, cancel=cancel, on_event=on,
-                                                      on_frame=count))
+    if args.plan == "refined":
+        from ..refine import render_refined
+        frames = _guarded(lambda cancel, on: render_refined(
+            model, strip, len(strip), cancel=cancel, on_event=on,
+            on_count=lambda n: print(f"frames {n}/{len(strip)}", file=sys.stderr)))
+    else:
+        frames = _guarded(lambda cancel, on: render_strip(model, strip, batch=args.batch, cancel=cancel,
+                                                          on_event=on, on_frame=count))
     for path in export([f.image for f in frames], [f.record for f in frames], args.out, args.fps,
                        pingpong=args.pingpong):
         print(path)

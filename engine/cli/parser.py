@@ -74,6 +74,8 @@ def _frames_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fps", type=_number, default=8.0)
     p.add_argument("--pingpong", action="store_true", help="play forward then back")
     p.add_argument("--batch", type=_whole_number, default=4, help="frames rendered together")
+    p.add_argument("--plan", default="even", choices=("even", "refined"), help="even: frames evenly along the path; "
+                   "refined: the ends, then each frame where the neighbouring frames differ most (one at a time)")
     _common(p)
 
 

@@ -42,9 +42,10 @@ def student(model: UnCLIP, config: LiveConfig) -> LiveDecoder:
 
 @torch.no_grad()
 def teacher_pairs(model: UnCLIP, config: LiveConfig, count: int, seed: int, batch: int = 32,
-                  scenes: int = 20_000) -> dict[str, torch.Tensor]:
-    """`count` teacher renders: x_T (N, 3, S, S), z_i (N, D), caption encodings, w (N,), image (N, 3, S, S)."""
-    data = scene_set(scenes, model.config.decoder.size, seed)
+                  scenes: int | None = None) -> dict[str, torch.Tensor]:
+    """`count` teacher renders of world scenes (`scenes` of them, default one a render): x_T (N, 3, S, S),
+    z_i (N, D), caption encodings, w (N,), image (N, 3, S, S)."""
+    data = scene_set(scenes or count, model.config.decoder.size, seed)
     z_all = image_embeddings(model, data)
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
     process, size = model.process("decoder"), model.config.decoder.size
