@@ -2,13 +2,13 @@
 thread and scrubbed with `interpolationSlider` over a filmstrip of its frames (step previews in the cells being
 rendered); frames are kept by the job model and cached on disk per strip key. The mixing pad renders one mix per drag
 (on release), with step previews, and "Keep this mix" hands it to the gallery with its weights in the record.
+With a live decoder (studio.live), the pad's point and the slider over a frame not rendered yet show live previews,
+and the full render starts when the hand rests.
 The explorer gets what it needs injected (its panel, the job model, the queue, the state) and reaches into no
 other panel: what it shows, previews, keeps and says goes out through `shown`, `previewed`, `keep` and `said`."""
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
@@ -27,14 +27,9 @@ from .messages import END, Frames, Kind
 from .panels.explore import ExplorePanel
 from .panels.mixpad import corner_weights, weights_text
 from .state import StudioState
+from .strips import built, mixed_strip, strip_key, strip_maker
 
 BATCH = 2  # frames per engine job: small, so the strip fills in while the artist scrubs
-
-
-def strip_key(a: str, b: str, seed: int, settings, frames: int, noise: str, model: str) -> str:
-    """What makes a strip's frames what they are (sources, seed, settings, frame count, noise, model)."""
-    blob = json.dumps([a, b, seed, asdict(settings), frames, noise, model], sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 class FrameStrip:
@@ -81,23 +76,6 @@ class FrameStrip:
         return next((job for job, chunk in self.jobs.items() if want in chunk), None)
 
 
-def strip_maker(a, b, n: int, seed: int, settings, mode: str):
-    """What the engine thread runs once to build the strip: an interpolation or a text diff."""
-    from engine.explore import interpolation, text_diff_strip
-    if mode == "text diff":
-        return lambda model: text_diff_strip(model, a, b.text, "", n, seed, settings)
-    return lambda model: interpolation(model, a, b, n, seed, settings, mode)
-
-
-def mixed_strip(model, sources: list, weights: list[float], seed: int, settings, label: str):
-    """A one-frame strip: the sources' embeddings mixed by barycentric weights (on the engine thread)."""
-    import torch
-
-    from engine.explore import Strip, embed_source, mix
-    z = mix(torch.stack([embed_source(model, s, seed, settings) for s in sources]), weights)
-    return Strip(z[None], torch.zeros(1), seed, settings, label)
-
-
 class Explorer(QObject):
     """The studio's exploration controller: sources A and B (C and D on the mixing pad), the current strip,
     scrubbing and export."""
@@ -108,10 +86,12 @@ class Explorer(QObject):
     said = Signal(str)  # one line for the status
 
     def __init__(self, panel: ExplorePanel, jobs: JobModel, queue: JobQueue, state: StudioState, cache: Path,
-                 sampling: Callable[[], tuple[int, Settings]], prompt: Callable[[], str],
+                 sampling: Callable[[], tuple[int, Settings]], prompt: Callable[[], str], live,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.panel, self.jobs, self.queue, self.state, self.cache = panel, jobs, queue, state, cache
+        self.live = live  # studio.live.LivePreview
+        self.strip_make: Callable | None = None  # builds the current strip on the engine thread
         self.sampling, self.prompt = sampling, prompt  # the seed and settings, and the prompt, as set now
         self.sources: dict[str, tuple[str, object]] = {}  # "a" … "d" → (spec, engine Source)
         self.strip: FrameStrip | None = None
@@ -124,9 +104,11 @@ class Explorer(QObject):
         panel.source_from_prompt.connect(self.source_from_prompt)
         panel.source_dropped.connect(self.set_source)
         panel.render_requested.connect(self.render_strip)
-        panel.position_changed.connect(self.scrub)
+        panel.position_changed.connect(self.scrubbed)
+        panel.position_released.connect(lambda: live.settle("frame"))
         panel.export_requested.connect(self.export_strip)
-        panel.pad.released.connect(self.mix)  # one render per drag: moving only shows the weights
+        panel.pad.moved.connect(self.mix_moved)  # live: a preview; else only the weights show
+        panel.pad.released.connect(self.mix_released)  # one render per drag
         panel.mix_panel.keep.clicked.connect(self.keep_mix)
 
     def set_source(self, key: str, spec: str) -> None:
@@ -142,25 +124,51 @@ class Explorer(QObject):
         self.panel.pad.set_thumbnail(key, thumbnail)
         self.panel.pad.set_present(set(self.sources))
 
-    def mix(self, x: float, y: float) -> None:
-        """Render the corners' sources mixed by the pad point's weights, with fixed noise: once, when the drag ends
-        (a mix still waiting is replaced by the new one)."""
+    def planned_mix(self, x: float, y: float) -> tuple | None:
+        """The mix at the pad's point: key, sources, weights (list and by corner), seed, settings; None without two
+        sources or a model."""
         weights = corner_weights(x, y, set(self.sources))
         if len(weights) < 2 or self.state.model is None:
-            return self.said.emit("⚠ The mixing pad needs at least two sources (right-click results: Use as A/B/C/D).")
-        if self.mix_job is not None:
-            self.queue.remove(self.mix_job)
+            return None
         keys = sorted(weights)
-        specs = [self.sources[k][0] for k in keys]
-        sources = [self.sources[k][1] for k in keys]
         w = [round(weights[k], 3) for k in keys]
         seed, settings = self.sampling()
-        self.mix_key = strip_key(",".join(specs), json.dumps(w), seed, settings, 1, "mix", self.state.model.fingerprint)
-        self.mix_seed = seed
-        self.mix_weights = dict(zip(keys, w))
+        key = strip_key(",".join(self.sources[k][0] for k in keys), json.dumps(w), seed, settings, 1, "mix",
+                        self.state.model.fingerprint)
+        return key, [self.sources[k][1] for k in keys], w, dict(zip(keys, w)), seed, settings
+
+    def mix(self, x: float, y: float, again: bool = True) -> None:
+        """Render the corners' sources mixed by the pad point's weights, with fixed noise: once, when the drag ends
+        or the hand rests (a mix still waiting is replaced by the new one; `again` False: the same mix on its way
+        is left to come)."""
+        plan = self.planned_mix(x, y)
+        if plan is None:
+            return self.said.emit("⚠ The mixing pad needs at least two sources (right-click results: Use as A/B/C/D).")
+        key, sources, w, weights, seed, settings = plan
+        if not again and key == self.mix_key and self.mix_job is not None:
+            return
+        if self.mix_job is not None:
+            self.queue.remove(self.mix_job)
+        self.mix_key, self.mix_seed, self.mix_weights = key, seed, weights
         label = "mix " + weights_text(self.mix_weights)
         job = Frames(self.mix_key, lambda model: mixed_strip(model, sources, w, seed, settings, label), [0], self.cache)
         self.mix_job = self.queue.submit(job, label, front=True)
+
+    def mix_moved(self, x: float, y: float) -> None:
+        """The pad's point moves: with a live decoder, the mix there live, and in full when the hand rests."""
+        plan = self.planned_mix(x, y) if self.live.enabled else None
+        if plan is None:
+            return
+        _, sources, w, weights, seed, settings = plan
+        label = "mix " + weights_text(weights)
+        make = lambda model, memo: mixed_strip(model, sources, w, seed, settings, label, memo).request(  # noqa: E731
+            [0], model.device)
+        self.live.move("mix", "mix", make, f"{label} · seed {seed}", lambda: self.mix(x, y, again=False))
+
+    def mix_released(self, x: float, y: float) -> None:
+        """The drag ends: the mix renders (live: the last point's, unless the rest already started it)."""
+        if not self.live.settle("mix"):
+            self.mix(x, y)
 
     def keep_mix(self) -> None:
         """Hand the mix on the canvas to the gallery, its sources and weights in its record (under "mix")."""
@@ -189,23 +197,53 @@ class Explorer(QObject):
             self._drop_strip()
             self.strip = FrameStrip(key, n, seed, self.cache, self.jobs)
             self.panel.filmstrip.set_strip(n, self.strip.done)
-        make = strip_maker(a, b, n, seed, settings, mode)
+        make = self.strip_make = strip_maker(a, b, n, seed, settings, mode)
         for chunk in self.strip.plan():
             self.queue.submit(Frames(key, make, chunk, self.cache), f"frames {chunk} of {n}")
         self._show_queued()
         self.scrub(self.panel.position)
 
     def scrub(self, position: float) -> None:
-        """Show the rendered frame nearest the slider at once; pull the wanted frame's job to the front."""
+        """Show the rendered frame nearest the slider at once (not over a live preview of a frame still to come);
+        pull the wanted frame's job to the front."""
         if self.strip is None:
             return
         index = self.strip.nearest(position)
         self.panel.set_shown(index, self.strip.count)
-        if index is not None:
+        live = self.live.showing().startswith(f"frame:{self.strip.key}:") and self.wanted(position) not in \
+            self.strip.done
+        if index is not None and not live:
             self.shown.emit(self.strip.done[index], f"frame {index + 1}/{self.strip.count} · seed {self.strip.seed}")
         job = self.strip.job_for(position)
         if job is not None:
             self.queue.move_to_front(job)
+
+    def wanted(self, position: float) -> int:
+        """The frame the slider points at."""
+        return round(position * (self.strip.count - 1))
+
+    def scrubbed(self, position: float) -> None:
+        """The hand moved the slider: over a frame not rendered yet, with a live decoder, its live preview, and its
+        render next when the hand rests."""
+        self.scrub(position)
+        if self.strip is None or self.wanted(position) in self.strip.done or not self.live.enabled:
+            return
+        strip, make, index = self.strip, self.strip_make, self.wanted(position)
+        frame = lambda model, memo: built(memo, strip.key, make, model).request([index], model.device)  # noqa: E731
+        self.live.move("frame", f"frame:{strip.key}:{index}", frame, f"frame {index + 1}/{strip.count} · seed "
+                       f"{strip.seed}", lambda: self.want_frame(strip, index),
+                       lambda: self.strip is strip and index not in strip.done)
+
+    def want_frame(self, strip: FrameStrip, index: int) -> None:
+        """Render frame `index` next: its waiting job to the front, or a job of its own if none holds it."""
+        if strip is not self.strip or index in strip.done:
+            return
+        job = next((j for j, chunk in strip.jobs.items() if index in chunk), None)
+        if job is not None:
+            self.queue.move_to_front(job)
+        else:
+            self.queue.submit(Frames(strip.key, self.strip_make, [index], self.cache),
+                              f"frames {[index]} of {strip.count}", front=True)
 
     def export_strip(self) -> None:
         if self.strip is None or len(self.strip.done) < self.strip.count:

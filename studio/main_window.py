@@ -17,6 +17,7 @@ from engine.sources import load_image_with_notes
 
 from .explore import Explorer
 from .jobs import JobModel
+from .live import LivePreview, SettingsLive
 from .menus import build_menus
 from .panels.prompt import saved_history
 from .progress import JobProgress
@@ -58,10 +59,12 @@ class MainWindow(QMainWindow):
         self.results = Results(w.library, s, self.canvas, self)
         self.progress = JobProgress(jobs, s, self.canvas, self.progress_bar, self.status_bar, self.settings.note_time,
                                     self)
+        self.live = LivePreview(w, jobs, s, self.canvas, self)
+        self.settings_live = SettingsLive(self.live, self.settings, w, self)
         self.explorer = Explorer(self.explore, jobs, w, s, w.library.folder / ".frames",
                                  lambda: (self.settings.seed.value(), self.settings.settings()),
-                                 lambda: self.prompt.prompt, self)
-        for source in (self.results, self.progress, self.explorer):
+                                 lambda: self.prompt.prompt, self.live, self)
+        for source in (self.results, self.progress, self.explorer, self.live):
             source.said.connect(self._say)
         self.progress.result_made.connect(self.results.show)
         self.progress.batch_made.connect(self.results.show_batch)
@@ -248,6 +251,7 @@ class MainWindow(QMainWindow):
         if self.state.model is None and self.state.model_status not in (ModelStatus.READY, ModelStatus.LOADING):
             return self._say("⚠ No model is loaded: choose a model folder first.")
         self.worker.submit(request, label)
+        self.settings_live.remember(request, label)
         if self.state.model is None:
             self._say("Queued: it starts as soon as the model has loaded.")
 

@@ -28,6 +28,7 @@ class Kind(Enum):
     FAILED = "failed"  # engine Failed: its `kind` (FailureKind) says whether the user, memory or a bug
     SPLIT = "split"  # Split: out of memory, the job's seeds queued again as two smaller jobs
     CANCELLED = "cancelled"  # engine Cancelled, or None when it stopped between batches
+    LIVE = "live"  # LiveImage: a live preview for a control in motion; job_id 0, never a job of the queue
 
 
 END = frozenset({Kind.FINISHED, Kind.FAILED, Kind.SPLIT, Kind.CANCELLED, Kind.REMOVED})  # a job's last message
@@ -70,6 +71,27 @@ def job_kind(request) -> JobKind:
 
 
 @dataclass(frozen=True)
+class LiveAsk:
+    """A live preview wanted now (a newer one replaces it while it waits): `make(model, memo)` builds the request
+    and its noise override on the engine thread; `memo` keeps what is dear to build (strips, source embeddings)."""
+
+    id: int
+    control: str  # what asked: 'mix', 'frame', 'settings'
+    make: Callable  # (UnCLIP, dict) → (engine request, noise factory or None)
+
+
+@dataclass(frozen=True)
+class LiveImage:
+    """The live decoder's answer to a LiveAsk: (B, S, S, 3) uint8 pixels, or why there are none."""
+
+    id: int
+    control: str
+    pixels: np.ndarray | None
+    seconds: float  # engine time of the preview
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class Ticket:
     """A job as the queue shows it: id, kind, label, how many images it makes and, for frames, which strip and
     which of its frames."""
@@ -107,6 +129,7 @@ class ModelReady:
     device: str
     dtype: str  # 'float32', 'bfloat16', …
     vocabulary: object = None  # engine.vocabulary.Vocabulary: the words its captions were made of, or None
+    live: bool = False  # it carries a live decoder: controls in motion show live previews
 
 
 @dataclass(frozen=True)

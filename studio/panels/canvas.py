@@ -44,6 +44,7 @@ class Canvas(QLabel):
         self.compare_caption = ""
         self.split = 0.5  # the divider, as a fraction of the shown image's width
         self._before: tuple[QPixmap | None, str, str] | None = None  # what previews cover: pixmap, caption, text
+        self.live = ""  # what the live preview on the canvas is of ('' while none is): step previews leave it be
         self.setMouseTracking(True)  # comparing, the divider follows the mouse
         self.overlay = QLabel(self, objectName="canvasCaption")
         self.overlay.setStyleSheet("QLabel#canvasCaption { background: rgba(0, 0, 0, 150); color: white;"
@@ -51,18 +52,28 @@ class Canvas(QLabel):
         self.overlay.hide()
 
     def show_pixels(self, pixels: np.ndarray, caption: str = "") -> None:
-        self._before, self._grid, self.cells = None, None, []
+        self._before, self._grid, self.cells, self.live = None, None, [], ""
         self._show(to_pixmap(pixels), caption)
 
     def show_grid(self, images: list, labels: list[str], caption: str) -> None:
         """Several images side by side, as large as the view allows (None: one still to come, shown blank)."""
-        self._before = None
+        self._before, self.live = None, ""
         self._grid = (list(images), list(labels), caption)
         self._show_grid()
 
     def show_preview(self, pixels: np.ndarray, caption: str) -> None:
         """A step's guess of the image being made ((H, W, 3), or (B, H, W, 3) for a job of several: a grid);
-        `end_preview` brings back what it covered."""
+        `end_preview` brings back what it covered. A live preview on the canvas is a better guess: it stays."""
+        if not self.live:
+            self._preview(pixels, caption)
+
+    def show_live(self, pixels: np.ndarray, caption: str, tag: str) -> None:
+        """The live decoder's guess at the image the hand points at (`tag` names what it is of), shown as a
+        preview until the full render replaces it."""
+        self._preview(pixels, caption)
+        self.live = tag
+
+    def _preview(self, pixels: np.ndarray, caption: str) -> None:
         if self._before is None:
             self._before = (self._pixmap, self.caption, self.message, self._grid, self.cells)
         self.cells = []  # a preview is not clickable
@@ -82,7 +93,7 @@ class Canvas(QLabel):
         if self._before is None:
             return
         pixmap, caption, text, grid, cells = self._before
-        self._before = None
+        self._before, self.live = None, ""
         if pixmap is None:
             self.show_message(text)
         else:
@@ -123,7 +134,7 @@ class Canvas(QLabel):
         return self._compare is not None
 
     def show_message(self, text: str) -> None:
-        self._pixmap, self.caption, self._before, self.message = None, "", None, text
+        self._pixmap, self.caption, self._before, self.message, self.live = None, "", None, text, ""
         self._grid, self.cells = None, []
         self.overlay.hide()
         self.clear()

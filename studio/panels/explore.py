@@ -64,6 +64,7 @@ class ExplorePanel(QWidget):
     source_from_prompt = Signal(str)  # "a" | "b"
     source_dropped = Signal(str, str)  # "a" | "b", image path
     position_changed = Signal(float)  # 0 … 1
+    position_released = Signal()  # the hand let go of the slider
 
     def __init__(self) -> None:
         super().__init__()
@@ -100,6 +101,7 @@ class ExplorePanel(QWidget):
         self.slider.setRange(0, SLIDER_STEPS)
         self.slider.setToolTip("Scrub from A to B: the nearest rendered frame shows at once")
         self.slider.valueChanged.connect(lambda v: self.position_changed.emit(v / SLIDER_STEPS))
+        self.slider.sliderReleased.connect(self.position_released)
         self.fill = QLabel("no strip", objectName="stripFillLabel")
         self.fill.setToolTip("The frame on the canvas, of the strip's frames")
         self.filmstrip = FilmStrip()

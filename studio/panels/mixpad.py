@@ -1,5 +1,6 @@
 """The mixing pad: up to four sources at the corners (their thumbnails drawn there); the point's bilinear weights
-mix their embeddings. One render per drag: moving only shows the weights, letting go renders."""
+mix their embeddings. One render per drag: moving only shows the weights, letting go renders; with a live decoder
+moving shows a live preview of the mix (studio.live) and resting renders too."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -34,7 +35,8 @@ class MixPad(QWidget):
         self.setObjectName("mixPad")
         self.setFixedSize(128, 128)
         self.setToolTip("Mixing pad: put sources on the corners (right-click results: Use as A/B/C/D), then drag "
-                        "the point: the nearer a corner, the more of its picture; the mix renders when you let go")
+                        "the point: the nearer a corner, the more of its picture; the mix renders when you let go "
+                        "(with a live model, a quick preview follows the point and the mix renders when you rest)")
         self.point = (0.5, 0.5)
         self.present: set[str] = set()
         self.thumbnails: dict[str, QPixmap | None] = {}  # corner → its image's thumbnail (None: a text source)

@@ -2,7 +2,7 @@
 candidates, steps per stage, sampler, count, size; each with a tooltip in an artist's words."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QPushButton, QSlider, QSpinBox, QWidget)
 
@@ -33,6 +33,9 @@ STEP_TIPS = {"prior": "Prior steps: how many steps turn your words into an image
 class GuidanceSlider(QWidget):
     """A slider in steps of 1/`scale` with its value shown beside it."""
 
+    moved = Signal()  # the hand moved it (drag, wheel, keys), never a value set by the program
+    released = Signal()  # the hand let go of its handle
+
     def __init__(self, name: str, value: float, maximum: float = 20.0, scale: int = 10) -> None:
         super().__init__()
         self.scale, digits = scale, len(str(scale)) - 1
@@ -42,6 +45,10 @@ class GuidanceSlider(QWidget):
         self.slider.valueChanged.connect(lambda v: self.label.setText(f"{v / scale:.{digits}f}"))
         self.slider.setValue(int(round(value * scale)))
         self.label.setText(f"{value:.{digits}f}")
+        self._hand: int | None = None  # where the hand's last action puts the handle
+        self.slider.actionTriggered.connect(lambda _: setattr(self, "_hand", self.slider.sliderPosition()))
+        self.slider.valueChanged.connect(self._moved)
+        self.slider.sliderReleased.connect(self.released)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.slider)
@@ -51,6 +58,11 @@ class GuidanceSlider(QWidget):
     def value(self) -> float:
         return self.slider.value() / self.scale
 
+    def _moved(self, value: int) -> None:
+        if value == self._hand:
+            self._hand = None
+            self.moved.emit()
+
     def set_value(self, value: float) -> None:
         self.slider.setValue(int(round(value * self.scale)))
 
@@ -58,6 +70,9 @@ class GuidanceSlider(QWidget):
 class SettingsPanel(QWidget):
     """Builds `Settings` and seeds from what the artist set. Before a model is loaded, what the model decides (steps,
     guidance, accept cosine) is left to it (None), so that a job asked for at once gets the model's defaults."""
+
+    hand_moved = Signal(str)  # 'prior' | 'decoder' | 'amount': the hand moved that slider
+    hand_released = Signal(str)  # … and let go of it
 
     def __init__(self) -> None:
         super().__init__()
@@ -93,6 +108,10 @@ class SettingsPanel(QWidget):
         self.amount = GuidanceSlider("variationAmountSlider", 0.0, maximum=1.0, scale=100)
         self.amount.slider.setToolTip("Variations: 0 keeps what the image shows and changes only the details; toward "
                                       "1 the meaning drifts too")
+        live = (("prior", self.prior_guidance), ("decoder", self.decoder_guidance), ("amount", self.amount))
+        for name, control in live:
+            control.moved.connect(lambda n=name: self.hand_moved.emit(n))
+            control.released.connect(lambda n=name: self.hand_released.emit(n))
         self.candidates = QSpinBox(objectName="decoderCandidatesSpin")
         self.candidates.setRange(1, 8)
         self.candidates.setToolTip("Tries per image, at most: each try paints the picture again and the first close "

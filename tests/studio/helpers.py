@@ -45,3 +45,30 @@ def record(window):
     seen = []
     window.jobs.changed.connect(lambda job, message: message.kind not in MODEL_NEWS and seen.append(message))
     return seen
+
+
+def v_config():
+    """The tiny bundle with a v-predicting decoder (the embedded default's kind; one-step x0 is well-conditioned),
+    no upsamplers (as tests/engine/test_live.py's)."""
+    from dataclasses import replace
+
+    from engine.diffusion.schedule import DiffusionConfig
+    from engine.tiny import tiny_config
+    c = tiny_config(upsampler_sizes=())
+    return replace(c, decoder=replace(c.decoder, network=replace(c.decoder.network, out_channels=3),
+                                      diffusion=DiffusionConfig(prediction="v_prediction", variance="fixed_small_log")))
+
+
+def save_live_bundle(folder):
+    """A tiny bundle with a live decoder whose guidance input matters, saved to `folder`."""
+    from dataclasses import replace
+
+    import torch
+
+    from engine import UnCLIP, save_bundle
+    from engine.training.live import live_config_of
+    base = UnCLIP.random(v_config(), 0)
+    model = UnCLIP.random(replace(base.config, live=live_config_of(base)), 0)
+    with torch.no_grad():
+        model.live.guidance.mlp[2].weight.normal_(0, 0.5)
+    return save_bundle(model, folder)
