@@ -81,11 +81,20 @@ def open_window(app: QApplication, model: str):
     w.show()
     wait(app, lambda: w.state.model_status != "loading")
     if w.state.model_status != "ready":
+        close(w)
         raise SystemExit(f"could not load {model!r}: {w.state.model_message}")
     if not w.state.model.live:
+        close(w)
         raise SystemExit(f"{model!r} has no live decoder (its bundle folder has no live_decoder/): nothing to "
                          f"measure; pass --model FOLDER of a bundle with one")
     return w
+
+
+def close(w) -> None:
+    """Close the window (its queue emptied, a running job cancelled) and stop its engine thread."""
+    w.close()
+    w.engine_thread.quit()
+    w.engine_thread.wait(60_000)
 
 
 def warm_up(app: QApplication, w) -> None:
@@ -134,9 +143,7 @@ def measure(args) -> dict:
     mouse(w.explore.pad, QEvent.Type.MouseButtonRelease, 0.5, 0.5)
     latencies = sorted(1000 * (t - asked[i]) for i, t in paints.painted.items() if i in asked)
     gaps = [1000 * (b - a) - PERIOD for a, b in zip(ticks, ticks[1:])]
-    w.close()  # takes the full mix letting go asked for out of the queue, or cancels it
-    w.engine_thread.quit()
-    w.engine_thread.wait(60_000)
+    close(w)  # the full mix letting go asked for: taken out of the queue, or cancelled
     if not latencies:
         raise SystemExit("no live image was painted while dragging")
     return {"model": w.state.model.name, "live_frame_ms": round(statistics.median(latencies), 1),
