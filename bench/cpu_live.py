@@ -11,6 +11,11 @@ starts is let finish), then drags the pad's point in a circle with a synthetic m
 - live_fps: live images painted per second;
 - max_gui_stall_ms: the longest gap of a 10 ms GUI-thread timer beyond its period (as bench/studio_start.py);
 - live_engine_ms: median engine time of one live preview (the worker's own clock), moves and frames counted.
+Then, engine only, in the same run: t2i_256_s_ratio, the 256 px text→image time with the bundle's sampling defaults
+over the time with the defaults it had before defaults.json (DDPM, 25 prior, 25 decoder and 7 upsampler steps),
+each the median of 3 after a warm-up (bench/cpu_steps.py's timing); and with `--steps-json` (the JSON of
+`bench/cpu_steps.py --json` run with those two configs), eval_delta_points: the worst eval row's drop, in
+percentage points, of the config that equals the bundle's defaults.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/cpu_steps.py
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QMouseEvent  # noqa: E402
@@ -153,14 +159,35 @@ def measure(args) -> dict:
             "moves": len(asked), "live_frames": len(latencies), "drag_s": round(took, 2)}
 
 
+def defaults_ratio(args) -> dict:
+    """The bundle's default 256 px text→image time over the old defaults', engine only, in one process."""
+    from cpu_steps import OLD_DEFAULTS, parse, seconds_256
+
+    from engine import Settings, load_bundle, resolve_settings
+    from engine.cpu import dtype_named
+    model = load_bundle(args.model, "cpu", dtype_named("auto", "cpu"))
+    old, new = seconds_256(model, parse(OLD_DEFAULTS), 3), seconds_256(model, Settings(), 3)
+    s = resolve_settings(model, Settings(size=256))
+    steps = f"{s.sampler}:{s.prior_steps},{s.decoder_steps},{model.config.upsamplers[0].steps}"
+    out = {"defaults": steps, "t2i_256_s_old": round(old, 3), "t2i_256_s_new": round(new, 3),
+           "t2i_256_s_ratio": round(new / old, 3)}
+    if args.steps_json:
+        configs = json.loads(Path(args.steps_json).read_text())["configs"]
+        if steps in configs:
+            out["eval_delta_points"] = round(configs[steps]["worst_delta_points"], 1)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--model", default="default", help="default | a bundle FOLDER with a live decoder")
     parser.add_argument("--seconds", type=float, default=5.0, help="how long the drag lasts")
     parser.add_argument("--interval", type=int, default=16, help="ms between synthetic mouse moves")
+    parser.add_argument("--steps-json", help="a bench/cpu_steps.py --json result holding the bundle's defaults")
     args = parser.parse_args()
     result = measure(args)
+    result.update(defaults_ratio(args))
     if args.json:
         print(json.dumps(result))
     else:

@@ -12,7 +12,8 @@ prompts with the same seeds, in one run, judged by the eval's probe (runs/probe 
 - variations keep shape and colour (a quarter as many sources, three variations each, 256 px);
 - the decoder alone from each render's own z_i, 64 px (as many as the first row).
 
-CLIP's retrieval and zero-shot rows read no sampler, so they are the same for every config and are not rerun.
+`--only` runs some of these groups (single, small, binding, variations, decoder); each group's prompts are the
+same whichever run. CLIP's retrieval and zero-shot rows read no sampler, so they are the same for every config and are not rerun.
 `t2i_256_s` is the median of `--repeats` timed 256 px renders after a warm-up, torch threads as set; `ratio` is a
 config's time over the baseline's, and `worst_delta_points` its largest drop in a row (percentage points; the
 Fréchet distance is reported, not counted).
@@ -43,6 +44,7 @@ from engine.training.prompts import COLOR_NAMES, prompt_of, single_object_prompt
 from engine.training.world import SHAPES  # noqa: E402
 
 PROMPT = "a large red circle on a blue background"
+OLD_DEFAULTS = "ddpm:25,25,7"  # the embedded default's sampling before its defaults.json
 
 
 def parse(config: str) -> Settings:
@@ -64,34 +66,44 @@ def seconds_256(model, s: Settings, repeats: int) -> float:
     return statistics.median(times[1:])
 
 
-def rows(model, probe, s: Settings, n: int, seed: int = 0) -> dict[str, float]:
-    """The sampling-dependent rows, as fractions (the Fréchet distance as it is)."""
+GROUPS = ("single", "small", "binding", "variations", "decoder")  # the row groups, in the order they are drawn
+
+
+def rows(model, probe, s: Settings, n: int, seed: int = 0, only: tuple[str, ...] = GROUPS) -> dict[str, float]:
+    """The sampling-dependent rows of the groups in `only`, as fractions (the Fréchet distance as it is); every
+    group's prompts are drawn whether it runs or not, so a group's prompts never depend on `only`."""
     rng = np.random.default_rng(seed)
     s256 = replace(s, size=256)
     out: dict[str, float] = {}
     scenes = single_object_prompts(rng, n, ("medium", "large"))
-    images = run_requests(model, [TextToImage(prompt_of(sc), (seed + i,), s256) for i, sc in enumerate(scenes)],
-                          "single objects")
-    out.update({f"single {k}": v for k, v in attribute_accuracy(probe, images, scenes).items()})
-    with torch.no_grad():
-        out["frechet"] = frechet(probe.embed(F.interpolate(images, size=(64, 64), mode="area")),
-                                 probe.embed(rendered(scenes, 64)))
+    if "single" in only:
+        images = run_requests(model, [TextToImage(prompt_of(sc), (seed + i,), s256) for i, sc in enumerate(scenes)],
+                              "single objects")
+        out.update({f"single {k}": v for k, v in attribute_accuracy(probe, images, scenes).items()})
+        with torch.no_grad():
+            out["frechet"] = frechet(probe.embed(F.interpolate(images, size=(64, 64), mode="area")),
+                                     probe.embed(rendered(scenes, 64)))
     small = single_object_prompts(rng, n // 2, ("small",))
-    got = run_requests(model, [TextToImage(prompt_of(sc), (seed + i,), s256) for i, sc in enumerate(small)], "small")
-    out.update({f"small {k}": v for k, v in attribute_accuracy(probe, got, small).items()})
+    if "small" in only:
+        got = run_requests(model, [TextToImage(prompt_of(sc), (seed + i,), s256) for i, sc in enumerate(small)],
+                           "small")
+        out.update({f"small {k}": v for k, v in attribute_accuracy(probe, got, small).items()})
     pairs = []
     for _ in range(n // 2):
         (s1, s2), (c1, c2) = rng.choice(SHAPES, 2, replace=False), rng.choice(COLOR_NAMES, 2, replace=False)
         pairs.append(((str(s1), str(c1)), (str(s2), str(c2))))
     a = lambda word: "an" if word[0] in "aeiou" else "a"  # noqa: E731
     texts = [f"{a(c1)} {c1} {s1} and {a(c2)} {c2} {s2}" for (s1, c1), (s2, c2) in pairs]
-    seen = read(probe, run_requests(model, [TextToImage(t, (seed + i,), s256) for i, t in enumerate(texts)],
-                                    "binding"), objects=2)
-    out["binding"] = float(np.mean([v["pairs"] == set(p) for v, p in zip(seen, pairs)]))
+    if "binding" in only:
+        seen = read(probe, run_requests(model, [TextToImage(t, (seed + i,), s256) for i, t in enumerate(texts)],
+                                        "binding"), objects=2)
+        out["binding"] = float(np.mean([v["pairs"] == set(p) for v, p in zip(seen, pairs)]))
     sources = single_object_prompts(rng, n // 4, ("medium", "large"))
-    out["variations keep"] = float(np.mean(variations(model, probe, sources, seed, s256)["kept"]))
-    alone = decoder_alone(model, probe, scenes, seed, replace(s, size=model.config.decoder.size))
-    out.update({f"decoder alone {k}": v for k, v in alone.items()})
+    if "variations" in only:
+        out["variations keep"] = float(np.mean(variations(model, probe, sources, seed, s256)["kept"]))
+    if "decoder" in only:
+        alone = decoder_alone(model, probe, scenes, seed, replace(s, size=model.config.decoder.size))
+        out.update({f"decoder alone {k}": v for k, v in alone.items()})
     return out
 
 
@@ -100,8 +112,9 @@ def main() -> None:
     parser.add_argument("--model", default="default")
     parser.add_argument("--prompts", type=int, default=48)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--configs", nargs="+", default=["ddpm:25,25,7", "dpm++2m:10,10,3", "dpm++2m:15,15,4"])
+    parser.add_argument("--configs", nargs="+", default=[OLD_DEFAULTS, "ddpm:25,10,3", "dpm++2m:10,10,3"])
     parser.add_argument("--probe-cache", default="runs/probe")
+    parser.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS), help="row groups to run")
     parser.add_argument("--threads", type=int, help="torch's CPU threads (default: torch's own choice)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -113,14 +126,16 @@ def main() -> None:
     table = {}
     for config in args.configs:
         s = parse(config)
-        table[config] = {"t2i_256_s": seconds_256(model, s, args.repeats), **rows(model, probe, s, args.prompts)}
+        table[config] = {"t2i_256_s": seconds_256(model, s, args.repeats),
+                         **rows(model, probe, s, args.prompts, only=tuple(args.only))}
         print(config, json.dumps(table[config]), file=sys.stderr, flush=True)
     base = table[args.configs[0]]
     for config, row in table.items():
         row["ratio"] = row["t2i_256_s"] / base["t2i_256_s"]
         row["worst_delta_points"] = max(100 * (base[k] - row[k]) for k in row
                                         if k not in ("t2i_256_s", "frechet", "ratio"))
-    meta = {"date": time.strftime("%Y-%m-%d"), "torch_threads": torch.get_num_threads(), "prompts": args.prompts}
+    meta = {"date": time.strftime("%Y-%m-%d"), "torch_threads": torch.get_num_threads(), "prompts": args.prompts,
+            "rows": args.only}
     print(json.dumps({"meta": meta, "configs": table}, indent=1) if args.json else
           "\n".join(f"{c}: {r['t2i_256_s']:.2f} s (×{r['ratio']:.2f}), worst drop {r['worst_delta_points']:.1f} pts"
                     for c, r in table.items()))
