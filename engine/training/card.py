@@ -113,6 +113,13 @@ def _stages(model: UnCLIP, n: dict[str, float], index: dict) -> list[tuple[str, 
         rows.append((f"upsampler {low}→{u.size}", net, n[f"upsampler{i}.first"] + n.get(f"upsampler{i}.last", 0),
                      name, f"{u.steps} steps"))
         low = u.size
+    if model.live is not None:
+        lc = model.live.config
+        low_w, high_w = lc.guidance_range
+        rows.append(("live decoder", f"a one-pass student of the decoder (`python main.py distil`): its UNet and "
+                     f"conditioning plus an embedding of the guidance scale w ({low_w:g}–{high_w:g}) added to the time "
+                     f"embedding, fitted to the decoder's {lc.teacher_sampler} {lc.teacher_steps}-step images from the "
+                     f"same x_T", n["live"], "live_decoder", "1 pass at t = T − 1; previews while a control moves"))
     return rows
 
 
@@ -124,10 +131,14 @@ def networks(model: UnCLIP, folder: Path) -> str:
     return ("| stage | network | parameters | fp16 weights | sampling default |\n|---|---|---|---|---|\n"
             + "\n".join(f"| {stage} (`{sub}/`) | {net} | {m:.2f} M | {_mb(folder / sub):.2f} MB | {default} |"
                         for stage, net, m, sub, default in rows)
-            + f"\n\nIn all {sum(n.values()):.2f} M parameters, {_mb(folder):.1f} MB of fp16 safetensors. "
+            + f"\n\nEvery stage samples with {c.sampler.upper()} unless a request names another sampler; the steps "
+            f"above are the bundle's defaults (`defaults.json` where it has one: records name every setting, so the "
+            f"defaults, like the live decoder, are outside the hash).\n"
+            f"In all {sum(n.values()):.2f} M parameters, {_mb(folder):.1f} MB of fp16 safetensors. "
             f"Default output {c.default_size} px; {c.upsamplers[-1].size} px is a final-render option.\nBundle hash "
             f"`{fingerprint(folder)}` (`engine.families.fingerprint`: the configs and weights; this card, its pictures, "
-            f"the\n`eval*.json` tables and `vocabulary.json` are left out), recorded in every PNG the bundle makes.")
+            f"the\n`eval*.json` tables, `vocabulary.json`, `defaults.json` and `live_decoder/` are left out), recorded "
+            f"in every PNG the bundle makes.")
 
 
 class _Forms:
