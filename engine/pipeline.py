@@ -75,15 +75,19 @@ def resolve_settings(model: UnCLIP, settings: Settings) -> Settings:
         sampler=pick(settings.sampler, c.sampler),
         prior_steps=pick(settings.prior_steps, prior.steps),
         decoder_steps=pick(settings.decoder_steps, c.decoder.steps),
-        upsampler_steps=settings.upsampler_steps,  # None: each upsampler its own config's steps
+        upsampler_steps=settings.upsampler_steps,  # None: each upsampler the plan's steps
+        upsampler_plan=settings.upsampler_plan or (
+            None if settings.upsampler_steps else tuple(u.steps for u in c.upsamplers)),
         prior_guidance=pick(settings.prior_guidance, prior.guidance),
         decoder_guidance=guidance, layout_guidance=pick(settings.layout_guidance, guidance),
         accept_cosine=pick(settings.accept_cosine, c.decoder.accept_cosine))
 
 
-def upsampler_steps(s: Settings, stage: UpsamplerStageConfig) -> int:
-    """The steps an upsampler runs: the request's for every upsampler, else the stage's own."""
-    return s.upsampler_steps or stage.steps
+def upsampler_steps(s: Settings, stage: UpsamplerStageConfig, index: int) -> int:
+    """The steps upsampler `index` runs: the request's for every upsampler, else the plan's, else the stage's own."""
+    if s.upsampler_steps:
+        return s.upsampler_steps
+    return s.upsampler_plan[index] if s.upsampler_plan and index < len(s.upsampler_plan) else stage.steps
 
 
 def to_uint8(x: torch.Tensor) -> torch.Tensor:
@@ -142,7 +146,7 @@ def generate(model: UnCLIP, request: Request, cancel: CancelToken | None = None,
         x = yield from decode_image(model, z_i, text, uncond, s, noise, drive)
         x = yield from upsample_image(model, x, s, noise, drive)
         pixels = to_uint8(x).numpy()
-        done = [upsampler_steps(s, u) for u in model.config.upsamplers if u.size <= s.size]
+        done = [upsampler_steps(s, u, i) for i, u in enumerate(model.config.upsamplers) if u.size <= s.size]
         ready = tuple(ImageReady(i, seed, pixels[i], describe(model, request, s, i, z_i[i], done))
                       for i, seed in enumerate(seeds))
         yield from ready
@@ -259,7 +263,7 @@ def upsample_image(model: UnCLIP, x: torch.Tensor, s: Settings, noise: NoiseFact
     for i, (cfg, up) in enumerate(zip(model.config.upsamplers, model.upsamplers)):
         if cfg.size > s.size:
             break
-        stage, steps = Stage.upsampler(i, cfg.size), upsampler_steps(s, cfg)
+        stage, steps = Stage.upsampler(i, cfg.size), upsampler_steps(s, cfg, i)
         padded = dataclasses.replace(s, upsampler_padding=edge_padding(s, cfg))  # the request's, else the stage's
         with model.running(f"upsampler{i}.first", f"upsampler{i}.last"):
             x = yield from drive(stage, steps, upsample(

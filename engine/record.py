@@ -68,8 +68,10 @@ def migrate(meta: dict) -> dict:
         if "accept_cosine" not in s and candidates != 1:  # before the accept rule: the closest of all draws
             s["accept_cosine"] = 1.0
         meta["settings"] = s
-    if isinstance(meta.get("settings"), dict) and "sampler" not in meta["settings"]:
-        meta["settings"] = {**meta["settings"], "sampler": "ddpm"}  # every record before bundle samplers: ddpm
+    s = meta.get("settings")
+    if isinstance(s, dict) and s.get("upsampler_steps") is None and "upsampler_plan" not in s \
+            and isinstance(meta.get("upsampler_steps"), list) and meta["upsampler_steps"]:
+        meta["settings"] = {**s, "upsampler_plan": meta["upsampler_steps"]}  # before plans: the steps each ran
     if meta.get("schema", 1) < 3 and isinstance(meta.get("settings"), dict):
         meta["settings"] = {**meta["settings"], "upsampler_padding": "zero"}  # before it: the bare image
     meta["schema"] = SCHEMA

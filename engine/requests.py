@@ -37,6 +37,9 @@ class Settings:
     # zero-padded border ring comes out noisy; "reflect" runs it on the input mirrored by a few pixels at each side
     # and crops them off (bench/edges.py). None: the bundle's way (UpsamplerStageConfig.padding; edge_padding).
     upsampler_padding: str | None = None
+    # Steps of each upsampler in order, where upsampler_steps is unset: resolved from the bundle's defaults and kept
+    # in every record, so an image replays with the steps it was made with after the defaults change.
+    upsampler_plan: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         for name in ("prior_steps", "decoder_steps", "upsampler_steps"):
@@ -54,6 +57,12 @@ class Settings:
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
                               or not -1 <= v <= 1):
             raise UserError(f"accept cosine must be a number from -1 to 1, got {v!r}")
+        plan = self.upsampler_plan
+        if plan is not None and (not isinstance(plan, (tuple, list)) or not all(
+                isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_STEPS for v in plan)):
+            raise UserError(f"upsampler plan must be whole numbers of steps from 1 to {MAX_STEPS}, got {plan!r}")
+        if isinstance(plan, list):
+            object.__setattr__(self, "upsampler_plan", tuple(plan))
         for name in ("prior_candidates", "decoder_candidates"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 8:

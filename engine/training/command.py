@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from ..config import BundleConfig
 from ..devices import resolve_device
 from ..errors import UserError
 from ..families import default_bundle_path, load_bundle, save_bundle
@@ -64,10 +65,22 @@ def trained_model(run_dir: Path, init: str | None = None, recipe: Recipe = RECIP
     return model.eval()
 
 
+def recipe_sampling(config: BundleConfig, bundle: BundleConfig) -> BundleConfig:
+    """The config with the recipe's sampler and steps in place of a bundle's defaults.json, and no live decoder:
+    what its stage configs hold, and what an export writes."""
+    c = replace(config, live=None, sampler=bundle.sampler,
+                decoder=replace(config.decoder, steps=bundle.decoder.steps),
+                upsamplers=tuple(replace(u, steps=r.steps) for u, r in zip(config.upsamplers, bundle.upsamplers)))
+    return c if c.prior is None or bundle.prior is None else replace(c, prior=replace(c.prior,
+                                                                                       steps=bundle.prior.steps))
+
+
 def initial_bundle(spec: str, recipe: Recipe = RECIPES["shapes"]) -> UnCLIP:
     """A bundle of the recipe's shape to start from (float32, CPU), or a one-line error. A recipe whose decoder
     differs (the everyday one's is folded) takes every other network from `spec` and starts its decoder afresh."""
     model = load_bundle(spec)
+    model.live = None  # a live decoder is distilled from the decoder a bundle ships with, after training
+    model.config = recipe_sampling(model.config, recipe.bundle)
     if replace(model.config, name=recipe.bundle.name) == recipe.bundle:
         return model
     if replace(model.config, name=recipe.bundle.name, decoder=recipe.bundle.decoder) != recipe.bundle:

@@ -105,6 +105,7 @@ class SettingsPanel(QWidget):
                                        "border-radius: 3px; padding: 3px 8px; }")
         self.free_layout.toggled.connect(self._set_free_layout)
         self._model_accept = 1.0
+        self._plan: tuple[int, ...] | None = None  # a restored image's steps per upsampler, used while U is "auto"
         self.amount = GuidanceSlider("variationAmountSlider", 0.0, maximum=1.0, scale=100)
         self.amount.slider.setToolTip("Variations: 0 keeps what the image shows and changes only the details; toward "
                                       "1 the meaning drifts too")
@@ -189,6 +190,7 @@ class SettingsPanel(QWidget):
         self.decoder_guidance.set_value(config.decoder.guidance)
         self._model_accept = config.decoder.accept_cosine
         self.accept.setValue(config.decoder.accept_cosine)
+        self._plan = None  # "auto": each upsampler the model's own steps
         wanted = self._wanted_size
         self.size.blockSignals(True)
         self.size.clear()
@@ -265,7 +267,9 @@ class SettingsPanel(QWidget):
             if getattr(s, f"{stage}_steps") is not None:
                 self.steps[stage].setValue(getattr(s, f"{stage}_steps"))
         if "upsampler_steps" in given:
-            self.steps["upsampler"].setValue(s.upsampler_steps or 0)  # None: each upsampler its own ("auto")
+            self.steps["upsampler"].setValue(s.upsampler_steps or 0)  # None: each upsampler its plan's ("auto")
+        if "upsampler_plan" in given:  # "auto" then means the steps each upsampler ran for that image
+            self._plan = s.upsampler_plan
         for slider, value in ((self.prior_guidance, s.prior_guidance), (self.decoder_guidance, s.decoder_guidance)):
             if value is not None:
                 slider.set_value(value)
@@ -314,4 +318,5 @@ class SettingsPanel(QWidget):
                         layout_guidance=self.layout_guidance.value, decoder_candidates=self.candidates.value(),
                         accept_cosine=self.accept.value(), upsampler_padding=self.edges.currentData(),
                         sampler=self.sampler.currentText(), size=size, prior_steps=self.steps["prior"].value(),
-                        decoder_steps=self.steps["decoder"].value(), upsampler_steps=self.steps["upsampler"].value() or None)
+                        decoder_steps=self.steps["decoder"].value(), upsampler_steps=self.steps["upsampler"].value() or None,
+                        upsampler_plan=self._plan)

@@ -69,12 +69,12 @@ def test_zero_padding_is_the_upsampler_of_before(tiny_model, index):
     size = tiny_model.config.upsamplers[index].size
     image = torch.rand(2, 3, size // 2, size // 2, generator=torch.Generator().manual_seed(index)) * 2 - 1
     noise = lambda: PerImageNoise([3, 4], "upsampler")  # noqa: E731
-    s = Settings(upsampler_padding="zero")
+    s = Settings(sampler="ddpm", upsampler_padding="zero")
     with torch.inference_mode():
         before = bare_upsample(up.first, up.last, process, image, size, noise(), 3, s)
     now = drain(upsample(up.first, up.last, process, image, size, noise(), 3, s))
     assert torch.equal(now, before)
-    reflect = Settings(upsampler_padding="reflect")
+    reflect = Settings(sampler="ddpm", upsampler_padding="reflect")
     mirrored = drain(upsample(up.first, up.last, process, image, size, noise(), 3, reflect))
     assert mirrored.shape == before.shape and bool(mirrored.isfinite().all()) and not torch.equal(mirrored, before)
 
@@ -150,7 +150,7 @@ def test_the_default_evens_the_embedded_upsamplers_edges():
     ratios = {}
     for value in ("zero", None):
         x = drain(upsample(up.first, up.last, process, low, 64, PerImageNoise(list(range(6)), "edges"), 7,
-                           Settings(upsampler_padding=edge_padding(Settings(upsampler_padding=value),
+                           Settings(sampler="ddpm", upsampler_padding=edge_padding(Settings(upsampler_padding=value),
                                                                    model.config.upsamplers[0]))))
         ratios[value] = edge_ratio(x)
     assert ratios["zero"] > 1.4 and ratios[None] < 1.1, ratios

@@ -118,9 +118,15 @@ def test_defaults_json_sets_the_sampler_and_steps_a_request_leaves_unset(tiny_mo
         load_bundle(str(folder))
 
 
-def test_a_record_without_a_sampler_replays_with_ddpm():
-    meta = migrate({"schema": 3, "settings": {"decoder_steps": 25}})
-    assert meta["settings"]["sampler"] == "ddpm"
+def test_a_record_made_before_step_plans_keeps_the_steps_each_upsampler_ran(tiny_model, tmp_path):
+    meta = migrate({"schema": 3, "settings": {"decoder_steps": 25, "upsampler_steps": None}, "upsampler_steps": [7]})
+    assert meta["settings"]["upsampler_plan"] == [7]
+    folder = save_bundle(tiny_model, tmp_path / "p")
+    (folder / "defaults.json").write_text(json.dumps({"upsampler_steps": [2, 1]}))
+    model = load_bundle(str(folder))
+    assert resolve_settings(model, Settings()).upsampler_plan == (2, 1), "new images record the defaults' plan"
+    assert resolve_settings(model, Settings(upsampler_plan=(7,))).upsampler_plan == (7,)
+    assert resolve_settings(model, Settings(upsampler_steps=4)).upsampler_plan is None
 
 
 def test_a_request_with_the_bundle_sampler_runs(tiny_model):
