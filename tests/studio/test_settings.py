@@ -200,3 +200,17 @@ def test_restoring_an_images_settings_restores_its_edge_padding(window, qtbot):
     window.restore({"kind": "text2image", "prompt": "own", "seed": 8, "schema": 3,
                     "settings": {"upsampler_padding": None}})
     assert panel.edges.currentText() == "model's own" and panel.settings().upsampler_padding is None
+
+
+def test_restoring_an_image_keeps_the_steps_each_upsampler_ran(window, qtbot):
+    """A record of before the bundle's defaults changed (its upsamplers ran 3 and 2 steps) makes the same image again
+    while U stays "auto"; loading a model again goes back to the model's own steps."""
+    panel = window.settings
+    assert panel.settings().upsampler_plan is None
+    window.restore({"kind": "text2image", "prompt": "old", "seed": 5, "schema": 3, "upsampler_steps": [3, 2],
+                    "settings": {"decoder_steps": 2, "sampler": "ddpm", "upsampler_steps": None}})
+    assert panel.steps["upsampler"].value() == 0 and panel.settings().upsampler_plan == (3, 2)
+    generate_one(window, qtbot, prompt="old", seed=5)
+    assert window.state.results[-1].metadata["upsampler_steps"][:1] == [3]
+    panel.set_model(window.state.model.config)
+    assert panel.settings().upsampler_plan is None
