@@ -38,7 +38,7 @@ from engine import Finished, Settings, TextToImage, load_bundle, serve  # noqa: 
 from engine.cpu import dtype_named, keep_freed_memory  # noqa: E402
 from engine.training.chain_rows import decoder_alone, run_requests, variations  # noqa: E402
 from engine.training.data import rendered  # noqa: E402
-from engine.training.judging import attribute_accuracy, frechet  # noqa: E402
+from engine.training.judging import PROBE_RECIPE, attribute_accuracy, frechet  # noqa: E402
 from engine.training.probe import read, train_probe  # noqa: E402
 from engine.training.prompts import COLOR_NAMES, prompt_of, single_object_prompts  # noqa: E402
 from engine.training.world import SHAPES  # noqa: E402
@@ -122,7 +122,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     keep_freed_memory()
     model = load_bundle(args.model, "cpu", dtype_named("auto", "cpu"))
-    probe = train_probe(2500, 0, scenes=24_000, cache=Path(args.probe_cache))
+    steps, scenes = PROBE_RECIPE[False]  # the eval's probe, from its cache
+    probe = train_probe(steps, 0, scenes=scenes, cache=Path(args.probe_cache))
     table = {}
     for config in args.configs:
         s = parse(config)

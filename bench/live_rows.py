@@ -30,7 +30,7 @@ from PIL import Image  # noqa: E402
 from engine import EmbeddingToImage, ImageVariation, Settings, TextToImage, live_preview, load_bundle, run  # noqa: E402
 from engine.cpu import dtype_named, keep_freed_memory  # noqa: E402
 from engine.training.clip_rows import render_z_i  # noqa: E402
-from engine.training.judging import attribute_accuracy, judge_variations  # noqa: E402
+from engine.training.judging import PROBE_RECIPE, attribute_accuracy, judge_variations  # noqa: E402
 from engine.training.probe import train_probe  # noqa: E402
 from engine.training.prompts import prompt_of, single_object_prompts  # noqa: E402
 from engine.training.world import render  # noqa: E402
@@ -61,7 +61,8 @@ def main() -> None:
     model = load_bundle(args.model, "cpu", dtype_named("auto", "cpu"))
     if model.live is None:
         sys.exit(f"{args.model} has no live decoder (no live_decoder/ in its folder)")
-    probe = train_probe(2500, 0, scenes=24_000, cache=Path(args.probe_cache))
+    steps, scenes = PROBE_RECIPE[False]  # the eval's probe, from its cache
+    probe = train_probe(steps, 0, scenes=scenes, cache=Path(args.probe_cache))
     scenes = single_object_prompts(np.random.default_rng(0), args.prompts, ("medium", "large"))
     s64 = Settings(size=model.config.decoder.size)  # the decoder's own size: 64 px on the default
     alone = [EmbeddingToImage(z, (i,), s64, prompt=prompt_of(sc)) for i, (z, sc) in

@@ -150,12 +150,19 @@ class Strip:
     def __len__(self) -> int:
         return self.embeds.shape[0]
 
+    @classmethod
+    def along(cls, path: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor | None]], positions: torch.Tensor,
+              seed: int, settings: Settings, label: str) -> "Strip":
+        """The frames of a path (positions (N,) → embeddings, decoder starts or None) at `positions`."""
+        positions = positions.to(torch.float64)
+        embeds, starts = path(positions)
+        return cls(embeds, positions, seed, settings, label, starts, path)
+
     def at(self, positions: torch.Tensor) -> "Strip":
         """The same path's frames at other positions (in the span of this strip's ends)."""
         if self.path is None:
             raise UserError(f"{self.label}: this strip has only its own frames")
-        embeds, starts = self.path(positions.to(torch.float64))
-        return replace(self, embeds=embeds, starts=starts, positions=positions.to(torch.float64))
+        return Strip.along(self.path, positions, self.seed, self.settings, self.label)
 
     def request(self, indices: list[int], device: torch.device | str = "cpu") -> tuple[EmbeddingToImage, object]:
         """The request and noise override that render the given frames in one batch on `device`."""
@@ -178,13 +185,12 @@ def interpolation(model: UnCLIP, a: Source, b: Source, frames: int, seed: int, s
     t = interpolation_positions(frames)
     label = f"interpolate {a.label} → {b.label}"
     if noise == "fixed":
-        return Strip(slerp(z_a, z_b, t), t, seed, settings, label, path=lambda p: (slerp(z_a, z_b, p), None))
+        return Strip.along(lambda p: (slerp(z_a, z_b, p), None), t, seed, settings, label)
     if a.image is None or b.image is None:
         raise UserError("inverted noise needs two images (a text has no picture to invert)")
     s = replace(settings, sampler="ddim", eta=0.0, decoder_spacing="even")
     x_a, x_b = invert_decoder(model, a.image, z_a, s), invert_decoder(model, b.image, z_b, s)
-    return Strip(slerp(z_a, z_b, t), t, seed, s, label, starts=slerp(x_a[0], x_b[0], t),
-                 path=lambda p: (slerp(z_a, z_b, p), slerp(x_a[0], x_b[0], p)))
+    return Strip.along(lambda p: (slerp(z_a, z_b, p), slerp(x_a[0], x_b[0], p)), t, seed, s, label)
 
 
 def text_diff_strip(model: UnCLIP, image: Source, target: str, caption: str, frames: int, seed: int,
@@ -194,5 +200,5 @@ def text_diff_strip(model: UnCLIP, image: Source, target: str, caption: str, fra
     with torch.inference_mode(), model.running("clip"):
         z_t, z_t0 = model.clip.encode_text([clean_prompt(target), clean_prompt(caption)]).embed.float()
     thetas, direction = text_diff_thetas(frames, theta_max), text_direction(z_t, z_t0)
-    return Strip(text_diff(z_i, direction, thetas), thetas, seed, settings, f"text diff {image.label} → “{target}”",
-                 path=lambda p: (text_diff(z_i, direction, p), None))
+    return Strip.along(lambda p: (text_diff(z_i, direction, p), None), thetas, seed, settings,
+                       f"text diff {image.label} → “{target}”")

@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import UserError
-from ..families import load_bundle
-from ..families import save_live
+from ..events import drain
+from ..families import load_bundle, save_live
 from ..model import UnCLIP
 from ..nn.live import LiveConfig, LiveDecoder
 from ..requests import Settings
@@ -63,22 +63,13 @@ def teacher_pairs(model: UnCLIP, config: LiveConfig, count: int, seed: int, batc
         x_T = torch.randn((b, 3, size, size), generator=g)
         steps = decode(model.decoder, model.conditioning, process, z_all[idx], text, uncond,
                        lambda shape: torch.randn(shape, generator=g), size, s, x_T)
-        image = _last(steps)
+        image = drain(steps)
         for key, value in (("x_T", x_T), ("z_i", z_all[idx]), ("embed", text.embed), ("states", text.states),
                            ("mask", text.mask), ("w", torch.full((b,), w)), ("image", image)):
             out[key].append(value.float().cpu() if value.is_floating_point() else value.cpu())
         print(f"\r  teacher: {start + b}/{count} ({time.time() - began:.0f} s)", end="", file=sys.stderr)
     print(file=sys.stderr)
     return {k: torch.cat(v) for k, v in out.items()}
-
-
-def _last(steps) -> torch.Tensor:
-    """Run a sampler generator to its end; its return value."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value
 
 
 def distil(model: UnCLIP, pairs: dict[str, torch.Tensor], config: LiveConfig, steps: int, run_dir: Path,
