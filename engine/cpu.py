@@ -23,8 +23,9 @@ def native_bfloat16() -> bool:
 def default_dtype(device: str, exact: bool = False) -> torch.dtype:
     """The precision `auto` means: float16 on CUDA, bfloat16 on a CPU with native bf16, else float32.
 
-    `exact` (the batch): float32 on every CPU, whose pixels do not depend on the thread count or the CPU's features
-    (oneDNN's bf16 kernels accumulate in a thread-dependent order), so every worker renders a job identically.
+    `exact` (the batch): float32 on every CPU (oneDNN's bf16 kernels accumulate in a thread-dependent order), so
+    workers of one machine kind render a job identically; CPUs of different instruction sets can still differ by a
+    level on a few pixels (AVX2 and AVX-512 do: tests/engine/test_replay.py).
     """
     if device == "cuda":
         return torch.float16

@@ -12,6 +12,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from ..cpu import native_bfloat16
+
 
 class EMA:
     """Exponential moving average of a set of modules' floating-point state (sampling uses the average)."""
@@ -58,10 +60,12 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
 
     `ema`: keep an average of the weights with this decay and leave it in the modules at the end
     (checkpoints hold both; a run resumed from a checkpoint without one starts the average there).
-    `bf16`: run the forward pass under CPU/GPU bfloat16 autocast (master weights stay float32).
+    `bf16`: run the forward pass under bfloat16 autocast (master weights stay float32) on an accelerator or a CPU
+    that computes bfloat16 natively; elsewhere float32, since emulated bfloat16 is many times slower on a CPU.
     `deadline` (a `time.time()`): fit the schedule to the time until then: after `probe` steps the run's length
     becomes as many steps as the measured rate fits (at most `steps`), or ends sooner if the budget runs out
-    first; a resumed run keeps that length.
+    first; a resumed run keeps that length. A run slowed after the measure stops at the deadline all the same,
+    with a checkpoint.
     """
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt, log = run_dir / f"{name}.pt", run_dir / f"{name}.log.jsonl"
@@ -92,7 +96,8 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
     average = EMA(modules, ema) if ema is not None else None
     if average is not None and state is not None and "ema" in state:
         average.shadow = state["ema"]
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else nullcontext()
+    native = device.type != "cpu" or native_bfloat16()
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 and native else nullcontext()
     bar = tqdm(desc=f"train {name}", file=sys.stderr, initial=start, total=plan["steps"])
     began, running, step = time.time(), None, start
     while step < plan["steps"]:
@@ -121,13 +126,14 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
         step = done = step + 1
         if budget_s is not None and done < start + probe and time.time() - began >= budget_s:
             plan["steps"] = bar.total = done  # the budget ran out before the rate was measured: stop here
+        late = deadline is not None and done < plan["steps"] and time.time() >= deadline  # slowed since measured
         if done % 50 == 0 or done == plan["steps"]:
             bar.set_postfix(loss=f"{running.item():.4f}")
             with log.open("a") as f:
                 f.write(json.dumps({"step": done, "loss": value.item(), "smooth": running.item(),
                                     "lr": sched.get_last_lr()[0],
                                     "seconds": round(offset + time.time() - began, 1)}) + "\n")
-        if done % checkpoint_every == 0 or done == plan["steps"]:
+        if done % checkpoint_every == 0 or done == plan["steps"] or late:
             tmp = ckpt.with_suffix(".tmp")
             saved = {"modules": {k: m.state_dict() for k, m in modules.items()}, "opt": opt.state_dict(),
                      "sched": sched.state_dict(), "step": done, "extra": [p.detach() for p in extra_params or []]}
@@ -137,6 +143,9 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
                 saved["ema"] = average.shadow
             torch.save(saved, tmp)
             tmp.replace(ckpt)
+        if late:  # stop at the deadline; the checkpoint keeps the fitted length, so a resume runs the rest
+            print(f"train {name}: deadline reached at step {done} of {plan['steps']}", file=sys.stderr)
+            break
     bar.close()
     for key, m in modules.items():
         if average is not None:

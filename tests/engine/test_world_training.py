@@ -127,6 +127,37 @@ def test_a_time_budget_fixes_the_run_length_from_the_measured_rate(tmp_path, mon
     assert torch.load(tmp_path / "toy.pt", weights_only=True)["budgeted"] == [3000, 54]  # 4 steps reach 7 s
 
 
+def test_a_run_slowed_after_its_rate_was_measured_stops_at_the_deadline_and_resumes(tmp_path, monkeypatch):
+    from engine.training import loop
+    clock = {"now": 0.0}
+    monkeypatch.setattr(loop.time, "time", lambda: clock["now"])
+    net = torch.nn.Linear(2, 1)
+
+    def step(n: int) -> torch.Tensor:
+        clock["now"] += 2.0 if n < 10 else 6.0  # measured at 2 s a step, then the machine gets busy
+        return net(torch.ones(1, 2)).pow(2).mean()
+
+    loop.train("toy", {"net": net}, step, 1000, tmp_path, warmup=1, deadline=clock["now"] + 60, probe=10)
+    saved = torch.load(tmp_path / "toy.pt", weights_only=True)
+    assert clock["now"] <= 66 and saved["step"] == 17 and saved["budgeted"] == [1000, 30]  # not 30 steps at 6 s
+    loop.train("toy", {"net": net}, step, 1000, tmp_path, warmup=1, deadline=clock["now"] + 600, probe=10)
+    assert torch.load(tmp_path / "toy.pt", weights_only=True)["step"] == 30  # the resume ran the fitted rest
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_bf16_training_autocasts_only_where_the_cpu_computes_bfloat16(native, tmp_path, monkeypatch):
+    from engine.training import loop
+    monkeypatch.setattr(loop, "native_bfloat16", lambda: native)  # emulated bfloat16 is many times slower
+    net, seen = torch.nn.Linear(2, 1), []
+
+    def step(_: int) -> torch.Tensor:
+        seen.append(torch.is_autocast_enabled("cpu"))
+        return net(torch.ones(1, 2)).float().pow(2).mean()
+
+    loop.train("toy", {"net": net}, step, 2, tmp_path, warmup=1, bf16=True)
+    assert seen == [native, native]
+
+
 def test_a_budget_shares_the_time_left_by_recipe_minutes_and_counts_logged_training(tmp_path, monkeypatch):
     from engine.training import command
     clock = {"now": 0.0}
