@@ -21,6 +21,7 @@ from .card import pictures, training_times, write_card
 from .data import FAVOURED, scene_set
 from .loop import logged_seconds
 from .everyday import everyday_set
+from .everyday_card import write_everyday_card
 from .recipe import RECIPES, Recipe, Segment
 from .stages import train_clip, train_decoder, train_prior, train_upsampler
 from .table import markdown
@@ -164,12 +165,15 @@ def export(run_dir: Path, out: Path, init: str | None = None, recipe: Recipe = R
     return save_bundle(model, out, dtype=torch.float16)
 
 
-def card(run_dir: Path, folder: Path, eval_json: Path, notes: Path | None) -> Path:
+def card(run_dir: Path, folder: Path, eval_json: Path, notes: Path | None, recipe: Recipe = RECIPES["shapes"]) -> Path:
     """Pictures and README.md for an exported bundle, from its training logs and eval table."""
     model = load_bundle(str(folder))
-    pictures(model, folder)
     table = markdown(json.loads(eval_json.read_text()))
-    return write_card(folder, model, table, training_times(run_dir), notes.read_text() if notes else "")
+    text = notes.read_text() if notes else ""
+    if recipe.things:
+        return write_everyday_card(folder, model, table, training_times(run_dir), text)
+    pictures(model, folder)
+    return write_card(folder, model, table, training_times(run_dir), text)
 
 
 def main(argv: list[str]) -> None:
@@ -215,7 +219,7 @@ def main(argv: list[str]) -> None:
         print(write_vocabulary(Path(args.out), world_vocabulary(recipe.things)))
         return
     if args.stage == "card":
-        print(card(run_dir, Path(args.out), Path(args.eval), Path(args.notes) if args.notes else None))
+        print(card(run_dir, Path(args.out), Path(args.eval), Path(args.notes) if args.notes else None, recipe))
         return
     stages = tuple(recipe.steps) if args.stage == "all" else (args.stage,)
     device, budget = resolve_device(args.device), None
