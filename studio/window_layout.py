@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QProgressBar, QScrollArea, QSizePolicy,
                                QSplitter, QVBoxLayout, QWidget)
 
-from engine.families import cached_models, embedded_bundles
+from engine.families import cached_models, embedded_bundles, embedded_title
 
 from .panels.canvas import Canvas
 from .panels.explore import ExplorePanel
@@ -28,6 +28,8 @@ def build(w) -> None:
     """Make the window's panels as attributes of `w` and lay them out."""
     w.model_combo = QComboBox(objectName="modelCombo")
     w.model_combo.addItems(["default", *embedded_bundles(), *cached_models(), OPEN_FOLDER])
+    for i, name in enumerate(embedded_bundles(), 1):  # a shipped bundle says what it is, e.g. one still in training
+        w.model_combo.setItemData(i, embedded_title(name), Qt.ItemDataRole.ToolTipRole)
     w.model_combo.setToolTip("The model that makes the pictures: the built-in default or another built-in one, one "
                              "downloaded to this machine's Hugging Face cache (Karlo v1 alpha, Kandinsky 2.2), or "
                              "a folder you choose")

@@ -18,12 +18,12 @@ from . import kandinsky, karlo, unclip
 from .cache import cached_indexes, looks_like_repo_id, snapshot_folder
 from .family import Family
 from .files import fingerprint, read_json, weights_bytes
-from .unclip import default_bundle_path, embedded_bundle, embedded_bundles, save_bundle, save_live
+from .unclip import default_bundle_path, embedded_bundle, embedded_bundles, embedded_title, save_bundle, save_live
 
 FAMILIES: tuple[Family, ...] = (unclip.FAMILY, karlo.FAMILY, kandinsky.FAMILY)
 
-__all__ = ["BundleError", "FAMILIES", "Family", "cached_models", "default_bundle_path", "embedded_bundles", "family_of",
-           "fingerprint", "load_bundle", "resolve", "save_bundle", "save_live"]
+__all__ = ["BundleError", "FAMILIES", "Family", "cached_models", "default_bundle_path", "embedded_bundles",
+           "embedded_title", "family_of", "fingerprint", "load_bundle", "resolve", "save_bundle", "save_live"]
 
 CHANNELS_LAST_CPU_MAX = 256 * 2**20  # on a CPU the weights are memory-mapped: re-laying them out keeps the
 # file's pages resident beside the copies (up to 2× for a moment), so only bundles this small take the 1.35×

@@ -129,6 +129,8 @@ def test_a_bundle_shipped_beside_the_default_loads_by_its_name(tmp_path, monkeyp
     monkeypatch.setattr(layout, "RESOURCES", tmp_path)
     save_bundle(tiny_model, tmp_path / "everyday")
     (tmp_path / "default").mkdir()
-    assert layout.embedded_bundles() == ["everyday"]
+    assert layout.embedded_bundles() == ["everyday"] and layout.embedded_title("everyday") == ""
+    (tmp_path / "everyday" / "README.md").write_text("# tiny-v1 — in training\n\nmore\n")
+    assert layout.embedded_title("everyday") == "tiny-v1 — in training"  # the studio's tooltip for it
     model = load_bundle("everyday")
     assert model.model_id == "everyday" and model.config == tiny_model.config

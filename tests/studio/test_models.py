@@ -45,3 +45,21 @@ def test_kandinsky_is_in_the_model_list_and_a_switch_offers_its_sizes(qtbot, tin
         assert sizes(w) == [16, 32, 64] and upscale.isVisibleTo(w) and panel.edges.isVisibleTo(w)
     finally:
         close_window(w)
+
+
+def test_a_shipped_bundle_in_the_list_says_what_it_is(qtbot, tiny_bundle, tiny_model, tmp_path, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    from engine.families import save_bundle
+    from engine.families.unclip import layout
+    monkeypatch.setattr(layout, "RESOURCES", tmp_path / "models")
+    save_bundle(tiny_model, tmp_path / "models" / "everyday")
+    (tmp_path / "models" / "everyday" / "README.md").write_text("# tiny-v1 — the everyday unCLIP, in training\n")
+    w = open_window(qtbot, str(tiny_bundle), tmp_path)
+    try:
+        items = [w.model_combo.itemText(i) for i in range(w.model_combo.count())]
+        assert items[:2] == ["default", "everyday"]
+        tip = w.model_combo.itemData(1, Qt.ItemDataRole.ToolTipRole)
+        assert tip == "tiny-v1 — the everyday unCLIP, in training"
+    finally:
+        close_window(w)

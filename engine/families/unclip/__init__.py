@@ -3,11 +3,12 @@ safetensors under an identity key map; the embedded default is one of them."""
 from __future__ import annotations
 
 from ..family import Family
-from .layout import FORMAT, default_bundle_path, embedded_bundle, embedded_bundles
+from .layout import FORMAT, default_bundle_path, embedded_bundle, embedded_bundles, embedded_title
 from .load import bundle_config, load
 from .save import save_bundle, save_live
 
-__all__ = ["FAMILY", "FORMAT", "bundle_config", "default_bundle_path", "embedded_bundle", "embedded_bundles", "load",
+__all__ = ["FAMILY", "FORMAT", "bundle_config", "default_bundle_path", "embedded_bundle", "embedded_bundles", "embedded_title",
+           "load",
            "save_bundle", "save_live"]
 
 

@@ -34,6 +34,13 @@ def embedded_bundles() -> list[str]:
     return sorted(p.name for p in RESOURCES.iterdir() if p.name != "default" and (p / "model_index.json").is_file())
 
 
+def embedded_title(name: str) -> str:
+    """The first heading of a shipped bundle's card (what it is, in one line), or '' where it has none."""
+    card = RESOURCES / name / "README.md"
+    lines = card.read_text(encoding="utf-8").splitlines() if card.is_file() else []
+    return lines[0].lstrip("# ").strip() if lines and lines[0].startswith("# ") else ""
+
+
 def embedded_bundle(name: str) -> Path | None:
     """The folder of the shipped bundle called `name`, or None."""
     return RESOURCES / name if name in embedded_bundles() else None
