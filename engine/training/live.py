@@ -26,7 +26,7 @@ from ..nn.live import LiveConfig, LiveDecoder
 from ..requests import Settings
 from ..stages.decoder import decode
 from .data import scene_set
-from .loop import logged_seconds, train
+from .loop import autocast_pays, logged_seconds, train
 from .stages import image_embeddings
 
 PAIRS = "pairs.pt"
@@ -88,7 +88,8 @@ def distil(model: UnCLIP, pairs: dict[str, torch.Tensor], config: LiveConfig, st
         pred, _ = process.split(out.float(), x_T)
         return F.mse_loss(process.pred_x0(x_T, t, pred, clamp=False), pairs["image"][idx])
 
-    train("live", {"live": live}, step, steps, run_dir, lr=lr, warmup=50, ema=0.99, bf16=True, deadline=deadline)
+    train("live", {"live": live}, step, steps, run_dir, lr=lr, warmup=50, ema=0.99, bf16=autocast_pays(model.device),
+          deadline=deadline)
     return live.eval().requires_grad_(False)
 
 

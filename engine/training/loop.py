@@ -45,6 +45,12 @@ def logged_seconds(log: Path, step: float = float("inf")) -> float:
     return seconds
 
 
+def autocast_pays(device: torch.device) -> bool:
+    """Whether bfloat16 autocast speeds training up here: on an accelerator, or a CPU that computes bfloat16 natively
+    (AVX-512 BF16, AMX). Elsewhere float32: bench/decoder_training.py --precisions float32 bfloat16."""
+    return device.type != "cpu" or native_bfloat16()
+
+
 def settled_clock(device: torch.device) -> float:
     """The clock once the device has finished its queued work (steps are timed by what they cost, not queue)."""
     if device.type == "cuda":
@@ -60,8 +66,7 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
 
     `ema`: keep an average of the weights with this decay and leave it in the modules at the end
     (checkpoints hold both; a run resumed from a checkpoint without one starts the average there).
-    `bf16`: run the forward pass under bfloat16 autocast (master weights stay float32) on an accelerator or a CPU
-    that computes bfloat16 natively; elsewhere float32, since emulated bfloat16 is many times slower on a CPU.
+    `bf16`: run the forward pass under bfloat16 autocast (master weights stay float32); `autocast_pays` says where.
     `deadline` (a `time.time()`): fit the schedule to the time until then: after `probe` steps the run's length
     becomes as many steps as the measured rate fits (at most `steps`), or ends sooner if the budget runs out
     first; a resumed run keeps that length. A run slowed after the measure stops at the deadline all the same,
@@ -96,8 +101,7 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
     average = EMA(modules, ema) if ema is not None else None
     if average is not None and state is not None and "ema" in state:
         average.shadow = state["ema"]
-    native = device.type != "cpu" or native_bfloat16()
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 and native else nullcontext()
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else nullcontext()
     bar = tqdm(desc=f"train {name}", file=sys.stderr, initial=start, total=plan["steps"])
     began, running, step = time.time(), None, start
     while step < plan["steps"]:

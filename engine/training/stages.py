@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from ..diffusion.schedule import Schedule
 from ..model import UnCLIP
 from .data import SceneSet, nchw, render_all, to_unit, upsampler_batch
-from .loop import train
+from .loop import autocast_pays, train
 from .world import caption, twin
 
 
@@ -127,7 +127,7 @@ def train_prior(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch:
     train("prior", {"prior": prior}, step, steps, run_dir, lr=3e-4, deadline=deadline)
 
 
-DECODER_LOOP = {"lr": 3e-4, "ema": 0.999, "bf16": True}  # the decoder's optimiser, weight average and precision
+DECODER_LOOP = {"lr": 3e-4, "ema": 0.999}  # the decoder's optimiser and weight average (its precision: autocast_pays)
 
 
 def decoder_step(model: UnCLIP, data: SceneSet, batch: int = 16, seed: int = 2, embed_drop: float = 0.1,
@@ -162,7 +162,8 @@ def train_decoder(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batc
                   size: int | None = None, deadline: float | None = None) -> None:
     """The decoder (paper §2.1), trained on `data` for `steps` steps of `batch`."""
     modules, step = decoder_step(model, data, batch, seed, size=size)
-    train("decoder", modules, step, steps, run_dir, deadline=deadline, **DECODER_LOOP)
+    train("decoder", modules, step, steps, run_dir, deadline=deadline, bf16=autocast_pays(model.device),
+          **DECODER_LOOP)
 
 
 def train_upsampler(model: UnCLIP, index: int, steps: int, run_dir: Path, batch: int = 16, seed: int = 3,

@@ -1,6 +1,7 @@
 """A smoke run of every trainer, the training command's recipe, budget and options, and the model card (the full
 training is a command, not a test)."""
 import json
+import types
 
 import numpy as np
 import pytest
@@ -145,17 +146,15 @@ def test_a_run_slowed_after_its_rate_was_measured_stops_at_the_deadline_and_resu
 
 
 @pytest.mark.parametrize("native", [True, False])
-def test_bf16_training_autocasts_only_where_the_cpu_computes_bfloat16(native, tmp_path, monkeypatch):
-    from engine.training import loop
-    monkeypatch.setattr(loop, "native_bfloat16", lambda: native)  # emulated bfloat16 is many times slower
-    net, seen = torch.nn.Linear(2, 1), []
-
-    def step(_: int) -> torch.Tensor:
-        seen.append(torch.is_autocast_enabled("cpu"))
-        return net(torch.ones(1, 2)).float().pow(2).mean()
-
-    loop.train("toy", {"net": net}, step, 2, tmp_path, warmup=1, bf16=True)
-    assert seen == [native, native]
+def test_the_decoder_trains_under_bf16_autocast_only_where_the_cpu_computes_bfloat16(native, tmp_path, monkeypatch):
+    from engine.training import loop, stages
+    monkeypatch.setattr(loop, "native_bfloat16", lambda: native)  # emulated bfloat16 is slower than float32
+    assert loop.autocast_pays(torch.device("cpu")) is native and loop.autocast_pays(torch.device("meta"))
+    asked = {}
+    monkeypatch.setattr(stages, "train", lambda *args, **kw: asked.update(kw))
+    monkeypatch.setattr(stages, "decoder_step", lambda *args, **kw: ({}, None))
+    stages.train_decoder(types.SimpleNamespace(device=torch.device("cpu")), None, 2, tmp_path)
+    assert asked["bf16"] is native
 
 
 def test_a_budget_shares_the_time_left_by_recipe_minutes_and_counts_logged_training(tmp_path, monkeypatch):
