@@ -9,12 +9,12 @@ import torch
 
 from engine import Settings, TextToImage, load_bundle, run
 from engine.errors import UserError
-from engine.training.command import clip_workers, export, main as train_main, trained_model
+from engine.training.command import clip_workers, export, initial_bundle, main as train_main, trained_model
 from engine.training.data import scene_set
 from engine.training.evaluate import evaluate
 from engine.training.stages import clip_batches
 from engine.training.table import markdown
-from engine.training.recipe import SHAPES_STEPS, Segment
+from engine.training.recipe import RECIPES, SHAPES_STEPS, Segment
 from engine.training.world import centred_scenes
 
 
@@ -250,3 +250,5 @@ def test_the_everyday_recipe_seeds_from_the_shapes_bundle_around_a_folded_decode
     assert same(model.prior, shapes.prior) and same(model.upsamplers[0].first, shapes.upsamplers[0].first)
     image = run(model, TextToImage("a cat on the left", (1,), Settings(prior_steps=2, decoder_steps=2, size=64)))[0]
     assert image.image.shape == (64, 64, 3)
+    seeded = initial_bundle(str(out), RECIPES["everyday"])  # a committed candidate: training goes on from it
+    assert same(seeded.decoder, model.decoder) and same(seeded.clip.towers, model.clip.towers)
