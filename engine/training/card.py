@@ -217,9 +217,7 @@ command line warns when a prompt has none of the words, and goes on."""
 
 def write_card(folder: Path, model: UnCLIP, table_md: str, times: dict, notes: str = "") -> Path:
     """resources/models/<name>/README.md, in the sections of SECTIONS; `notes` adds measured remarks to them."""
-    extra = split_notes(notes)
-    rows = "\n".join(f"| {k} | {v['steps']} | {v['seconds'] / 60:.1f} min | {v['final loss (smoothed)']} |"
-                     for k, v in times.items())
+    logs = log_table(times)
     body = {
         "What it is": f"""\
 A small unCLIP with every stage of the paper's design (Ramesh et al. 2022): CLIP, a diffusion prior, a 64 px
@@ -240,11 +238,7 @@ python main.py train export --run runs/more --init default --out FOLDER  # a bun
 python main.py train card --run runs/more --out FOLDER --eval eval.json --notes NOTES.md  # pictures, card
 ```
 
-Training logs of this bundle (steps, wall clock and smoothed loss as logged):
-
-| stage | steps | wall clock | final loss |
-|---|---|---|---|
-{rows}""",
+{logs}""",
         "Evaluation": f"""\
 `python main.py eval --out eval.json` (seed 0, float32) trains a probe on renders of the world (cached in `runs/probe`),
 gates it on held-out renders, then judges the chain's images with it. The table is that file:
@@ -262,10 +256,23 @@ throughout (the paper's variations), below with layout guidance {FREE_LAYOUT.lay
 
 ![variations](variations.png)""",
     }
-    parts = [f"# {model.config.name} — the embedded default unCLIP"]
-    for title in SECTIONS:
-        text = "\n\n".join(t for t in (body[title], extra.get(title, "")) if t) or "Not measured for this bundle."
-        parts.append(f"## {title}\n\n{text}")
+    return assemble(folder, f"{model.config.name} — the embedded default unCLIP", body, notes)
+
+
+def log_table(times: dict) -> str:
+    """The training logs as a table: stage, steps, wall clock, final smoothed loss."""
+    rows = "\n".join(f"| {k} | {v['steps']} | {v['seconds'] / 60:.1f} min | {v['final loss (smoothed)']} |"
+                     for k, v in times.items())
+    return ("Training logs of this bundle (steps, wall clock and smoothed loss as logged):\n\n"
+            f"| stage | steps | wall clock | final loss |\n|---|---|---|---|\n{rows}")
+
+
+def assemble(folder: Path, title: str, body: dict[str, str], notes: str) -> Path:
+    """<folder>/README.md: the title, then each of SECTIONS from `body` with the notes' remarks added."""
+    extra, parts = split_notes(notes), [f"# {title}"]
+    for section in SECTIONS:
+        text = "\n\n".join(t for t in (body[section], extra.get(section, "")) if t) or "Not measured for this bundle."
+        parts.append(f"## {section}\n\n{text}")
     path = folder / "README.md"
     path.write_text("\n\n".join(parts) + "\n")
     return path

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..model import UnCLIP
 from .atlas import load as load_atlas
-from .card import SECTIONS, networks, split_notes
+from .card import assemble, log_table, networks
 from .everyday_sheet import contact_sheet
 from .recipe import EVERYDAY_STEPS
 
@@ -25,9 +25,7 @@ def write_everyday_card(folder: Path, model: UnCLIP, table_md: str, times: dict,
     """<folder>/README.md and its contact sheet, for a bundle trained by the everyday recipe."""
     nouns = tuple(model.vocabulary.groups.get("thing", ())) if model.vocabulary else ()
     contact_sheet(model, nouns, folder / SHEET)
-    extra = split_notes(notes)
-    rows = "\n".join(f"| {k} | {v['steps']} | {v['seconds'] / 60:.1f} min | {v['final loss (smoothed)']} |"
-                     for k, v in times.items())
+    logs = log_table(times)
     share = " : ".join(f"{s[0].minutes:g}" for s in EVERYDAY_STEPS.values())
     body = {
         "What it is": f"""\
@@ -58,11 +56,7 @@ python main.py train decoder --recipe everyday --init {folder.name} --run runs/m
     --steps 40000 --minutes 20                                                                   # or on a GPU
 ```
 
-Training logs of this bundle (steps, wall clock and smoothed loss as logged):
-
-| stage | steps | wall clock | final loss |
-|---|---|---|---|
-{rows}""",
+{logs}""",
         "Evaluation": f"""\
 `python main.py eval --model {folder.name} --rows everyday --thing-seeds 1 --composed-every 3 --out eval.json`
 (seed 0, 64 px): a thing probe trained on clean renders of these {len(nouns)} things, gated on held-out renders,
@@ -74,10 +68,4 @@ names the thing in each render. Targets: thing drawn right ≥ 80%, variations k
 
 ![contact sheet]({SHEET})""",
     }
-    parts = [f"# {model.config.name} — the everyday unCLIP, in training"]
-    for title in SECTIONS:
-        text = "\n\n".join(t for t in (body[title], extra.get(title, "")) if t) or "Not measured for this bundle."
-        parts.append(f"## {title}\n\n{text}")
-    path = folder / "README.md"
-    path.write_text("\n\n".join(parts) + "\n")
-    return path
+    return assemble(folder, f"{model.config.name} — the everyday unCLIP, in training", body, notes)
