@@ -9,10 +9,11 @@ The fixtures (remade by tests/data/replay/make_fixtures.py):
     interp-…-seed7-frame0/2.png          frames 0 and 2 of a 3-frame fixed-noise interpolation between two
                                          texts, rendered in one batch; the record's "strip" gives the ends
 
-float32 CPU kernels round differently by instruction set: the fixtures above were made on an AVX-512 CPU. An image
-that an other instruction set makes differently, from the same record at the same commit a81a649, lies in
-cpu-<capability>/ (torch.backends.cpu.get_cpu_capability()), and is the one checked on such a CPU: on AVX2 the
-256 px image differs from the AVX-512 one in 4 of 65,536 pixels, by one level.
+float32 CPU kernels round differently by instruction set: the fixtures above were made on an AVX-512 CPU. A fixture
+that another instruction set makes differently (made by the same a81a649 engine from the same request) lies in
+cpu-<capability>/ (torch.backends.cpu.get_cpu_capability()) and is the one checked on such a CPU. On AVX2: the 256 px
+image differs in 4 of 65,536 pixels, by one level; the interpolation frames' pixels are the same, but the strip's
+CLIP embedding their records keep differs in its last bits.
 """
 from __future__ import annotations
 
