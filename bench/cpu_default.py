@@ -42,7 +42,7 @@ def first_preview_and_total(model, size: int, settings: Settings | None = None) 
 def steps_of(model) -> Settings:
     """The bundle's sampler and default steps as explicit settings, so another bundle runs the same."""
     c = model.config
-    return Settings(sampler=c.sampler, prior_steps=c.prior.steps, decoder_steps=c.decoder.steps,
+    return Settings(sampler=c.sampler, prior_steps=c.prior.steps if c.prior else None, decoder_steps=c.decoder.steps,
                     upsampler_plan=tuple(u.steps for u in c.upsamplers))
 
 

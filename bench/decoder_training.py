@@ -69,10 +69,10 @@ def main() -> None:
                 s = seconds_a_step(args.device, batch, args.steps, data, Path(tmp) / f"{batch}-{precision}",
                                    args.recipe, precision == "bfloat16")
                 rows.append({"batch": batch, "precision": precision, "ms_a_step": round(s * 1000, 1),
-                             "images_a_second": round(batch / s, 1)})
-    base = rows[0]["images_a_second"]
+                             "images_a_second": round(batch / s, 1), "rate": batch / s})
+    base = rows[0]["rate"]
     for row in rows:
-        row["throughput_ratio"] = round(row["images_a_second"] / base, 2)
+        row["throughput_ratio"] = round(row.pop("rate") / base, 2)
         print(f"batch {row['batch']:5d} {row['precision']:>8}: {row['ms_a_step']:8.1f} ms a step, "
               f"{row['images_a_second']:7.1f} images/s, ×{row['throughput_ratio']:.2f}")
     if args.json:

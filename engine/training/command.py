@@ -219,6 +219,8 @@ def main(argv: list[str]) -> None:
         print(write_vocabulary(Path(args.out), world_vocabulary(recipe.things)))
         return
     if args.stage == "card":
+        if args.eval is None:
+            raise UserError("train card needs --eval: the JSON written by `python main.py eval --out`")
         print(card(run_dir, Path(args.out), Path(args.eval), Path(args.notes) if args.notes else None, recipe))
         return
     stages = tuple(recipe.steps) if args.stage == "all" else (args.stage,)

@@ -26,7 +26,7 @@ def write_everyday_card(folder: Path, model: UnCLIP, table_md: str, times: dict,
     nouns = tuple(model.vocabulary.groups.get("thing", ())) if model.vocabulary else ()
     contact_sheet(model, nouns, folder / SHEET)
     logs = log_table(times)
-    share = " : ".join(f"{s[0].minutes:g}" for s in EVERYDAY_STEPS.values())
+    share = " : ".join(f"{sum(seg.minutes for seg in s):g}" for s in EVERYDAY_STEPS.values())
     body = {
         "What it is": f"""\
 The everyday world's unCLIP, **in training**: the same stages as the embedded default (CLIP, a diffusion prior, a
@@ -38,9 +38,10 @@ colours: see the evaluation and the contact sheet.
 {networks(model, folder)}""",
         "What it knows": f"""\
 The shapes world of the default (its shapes, colours, sizes, positions and backgrounds), and {len(nouns)} things
-from the atlas (`resources/world/`, made from Noto Color Emoji by `tools/make_atlas.py`; images Apache-2.0), placed
-like the shapes, 1–3 objects a scene, each a thing with chance 3/4, else a shape. Captions name a thing by its plain noun (the
-atlas's synonyms are not used yet): "a cat on the left on a blue background", "a red apple and a yellow star".
+from the atlas (`resources/world/`, made from Noto Color Emoji by `tools/make_atlas.py`; images Apache-2.0),
+placed like the shapes, 1–3 objects a scene, each a thing with chance 3/4, else a shape. Captions name a thing
+by its plain noun (the atlas's synonyms are not used yet): "a cat on the left on a blue background", "a red apple
+and a yellow star".
 
 {things_by_category(nouns)}""",
         "How it was trained": f"""\
@@ -54,6 +55,8 @@ python main.py train export --recipe everyday --init default --run runs/everyday
 python main.py train decoder --recipe everyday --init {folder.name} --run runs/more --minutes 120   # go on from here
 python main.py train decoder --recipe everyday --init {folder.name} --run runs/more --device cuda --batch 256 \\
     --steps 40000 --minutes 20                                                                   # or on a GPU
+python main.py train export --recipe everyday --init {folder.name} --run runs/more --out resources/models/{folder.name}
+python main.py train card --recipe everyday --run runs/more --out resources/models/{folder.name} --eval eval.json
 ```
 
 {logs}""",

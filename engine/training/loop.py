@@ -46,8 +46,8 @@ def logged_seconds(log: Path, step: float = float("inf")) -> float:
 
 
 def autocast_pays(device: torch.device) -> bool:
-    """Whether bfloat16 autocast speeds training up here: on an accelerator, or a CPU that computes bfloat16 natively
-    (AVX-512 BF16, AMX). Elsewhere float32: bench/decoder_training.py --precisions float32 bfloat16."""
+    """Whether bfloat16 autocast speeds training up here: an accelerator, or a CPU with AVX-512 BF16 or AMX."""
+    # emulated, it is 14x slower than float32 on AVX2: bench/decoder_training.py --precisions float32 bfloat16
     return device.type != "cpu" or native_bfloat16()
 
 
@@ -128,10 +128,11 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
         running = value if running is None else 0.98 * running + 0.02 * value
         bar.update()
         step = done = step + 1
-        if budget_s is not None and done < start + probe and time.time() - began >= budget_s:
+        if budget_s is not None and done <= start + probe and time.time() >= deadline:
             plan["steps"] = bar.total = done  # the budget ran out before the rate was measured: stop here
-        late = deadline is not None and done < plan["steps"] and time.time() >= deadline  # slowed since measured
-        if done % 50 == 0 or done == plan["steps"]:
+        late = (deadline is not None and (budget_s is None or done > start + probe) and done < plan["steps"]
+                and time.time() >= deadline)  # the machine slowed after the rate was measured
+        if done % 50 == 0 or done == plan["steps"] or late:
             bar.set_postfix(loss=f"{running.item():.4f}")
             with log.open("a") as f:
                 f.write(json.dumps({"step": done, "loss": value.item(), "smooth": running.item(),
@@ -147,7 +148,7 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
                 saved["ema"] = average.shadow
             torch.save(saved, tmp)
             tmp.replace(ckpt)
-        if late:  # stop at the deadline; the checkpoint keeps the fitted length, so a resume runs the rest
+        if late:  # stop at the deadline; the checkpoint keeps the fitted length, so a resume with time left runs on
             print(f"train {name}: deadline reached at step {done} of {plan['steps']}", file=sys.stderr)
             break
     bar.close()

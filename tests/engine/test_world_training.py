@@ -143,6 +143,21 @@ def test_a_run_slowed_after_its_rate_was_measured_stops_at_the_deadline_and_resu
     assert clock["now"] <= 66 and saved["step"] == 17 and saved["budgeted"] == [1000, 30]  # not 30 steps at 6 s
     loop.train("toy", {"net": net}, step, 1000, tmp_path, warmup=1, deadline=clock["now"] + 600, probe=10)
     assert torch.load(tmp_path / "toy.pt", weights_only=True)["step"] == 30  # the resume ran the fitted rest
+    assert [json.loads(line)["step"] for line in (tmp_path / "toy.log.jsonl").read_text().splitlines()] == [17, 30]
+
+
+def test_a_deadline_met_while_the_rate_is_measured_ends_the_run_there(tmp_path, monkeypatch):
+    from engine.training import loop
+    clock = {"now": 0.0}
+    monkeypatch.setattr(loop.time, "time", lambda: clock["now"])
+    net = torch.nn.Linear(2, 1)
+
+    def step(_: int) -> torch.Tensor:
+        clock["now"] += 2.0
+        return net(torch.ones(1, 2)).pow(2).mean()
+
+    loop.train("toy", {"net": net}, step, 1000, tmp_path, warmup=1, deadline=clock["now"] + 19, probe=10)
+    assert torch.load(tmp_path / "toy.pt", weights_only=True)["budgeted"] == [1000, 10]  # not the 1,000 unfitted
 
 
 @pytest.mark.parametrize("native", [True, False])

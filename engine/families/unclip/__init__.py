@@ -7,9 +7,8 @@ from .layout import FORMAT, default_bundle_path, embedded_bundle, embedded_bundl
 from .load import bundle_config, load
 from .save import save_bundle, save_live
 
-__all__ = ["FAMILY", "FORMAT", "bundle_config", "default_bundle_path", "embedded_bundle", "embedded_bundles", "embedded_title",
-           "load",
-           "save_bundle", "save_live"]
+__all__ = ["FAMILY", "FORMAT", "bundle_config", "default_bundle_path", "embedded_bundle", "embedded_bundles",
+           "embedded_title", "load", "save_bundle", "save_live"]
 
 
 def claims(index: dict) -> bool:

@@ -36,9 +36,11 @@ def embedded_bundles() -> list[str]:
 
 def embedded_title(name: str) -> str:
     """The first heading of a shipped bundle's card (what it is, in one line), or '' where it has none."""
-    card = RESOURCES / name / "README.md"
-    lines = card.read_text(encoding="utf-8").splitlines() if card.is_file() else []
-    return lines[0].lstrip("# ").strip() if lines and lines[0].startswith("# ") else ""
+    try:
+        first = (RESOURCES / name / "README.md").read_text(encoding="utf-8").partition("\n")[0]
+    except (OSError, UnicodeDecodeError):  # no card, or an unreadable one: no tooltip, never a failed start
+        return ""
+    return first[2:].strip() if first.startswith("# ") else ""
 
 
 def embedded_bundle(name: str) -> Path | None:

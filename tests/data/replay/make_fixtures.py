@@ -11,10 +11,12 @@ current engine still turns each saved record into the same pixels:
 (torch 2.14.1, CPU, float32, one thread.) The fixtures in this folder were made on an AVX-512 CPU; run the same on
 a CPU of another instruction set into a scratch folder, and copy the images that differ into
 cpu-<torch.backends.cpu.get_cpu_capability()>/ (cpu-AVX2/ holds the 256 px image, whose pixels AVX2 makes
-differently, and the two interpolation frames, whose records keep a strip embedding AVX2 makes differently). Each PNG is written with engine.metadata.save_png: the `unclip`
-JSON record and the A1111 `parameters` text. Interpolation frames carry the record the CLI writes (the
-image's record plus frame, frames and position) and a "strip" object with what rebuilds the strip:
-its two ends, frame count, noise mode and the frames rendered together in one batch.
+differently, and the two interpolation frames, whose records keep a strip embedding AVX2 makes differently).
+
+Each PNG is written with engine.metadata.save_png: the `unclip` JSON record and the A1111 `parameters` text.
+Interpolation frames carry the record the CLI writes (the image's record plus frame, frames and position) and a
+"strip" object with what rebuilds the strip: its two ends, frame count, noise mode and the frames rendered together
+in one batch.
 """
 from __future__ import annotations
 
