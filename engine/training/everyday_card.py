@@ -31,8 +31,8 @@ def write_everyday_card(folder: Path, model: UnCLIP, table_md: str, times: dict,
         "What it is": f"""\
 The everyday world's unCLIP, **in training**: the same stages as the embedded default (CLIP, a diffusion prior, a
 64 px diffusion decoder and the upsamplers), taught the things of Noto Color Emoji among the default's shapes. It
-ships beside the default as `--model {folder.name}` so that training goes on from it (`--init {folder.name}`); the default
-switches to it when its eval rows meet the targets below. Until then most of its things come out as blobs of their
+ships beside the default as `--model {folder.name}` so that training goes on from it (`--init {folder.name}`); the
+default switches to it when its eval rows meet the targets below. Until then most of its things come out as blobs of their
 colours: see the evaluation and the contact sheet.
 
 {networks(model, folder)}""",
