@@ -128,9 +128,24 @@ def test_a_bundle_shipped_beside_the_default_loads_by_its_name(tmp_path, monkeyp
     from engine.families.unclip import layout
     monkeypatch.setattr(layout, "RESOURCES", tmp_path)
     save_bundle(tiny_model, tmp_path / "everyday")
-    (tmp_path / "default").mkdir()
+    (tmp_path / "notes").mkdir()  # a folder with no model_index.json is no bundle
     assert layout.embedded_bundles() == ["everyday"] and layout.embedded_title("everyday") == ""
     (tmp_path / "everyday" / "README.md").write_text("# tiny-v1 — in training\n\nmore\n")
     assert layout.embedded_title("everyday") == "tiny-v1 — in training"  # the studio's tooltip for it
     model = load_bundle("everyday")
     assert model.model_id == "everyday" and model.config == tiny_model.config
+
+
+def test_the_default_is_a_shipped_bundle_loaded_by_either_name(tmp_path, monkeypatch, tiny_model):
+    """`--model default` and `--model shapes` load the same folder; the list beside the default leaves it out."""
+    from engine.families.unclip import layout
+    monkeypatch.setattr(layout, "RESOURCES", tmp_path)
+    for name in ("shapes", "everyday"):
+        save_bundle(tiny_model, tmp_path / name)
+    assert layout.DEFAULT == "shapes" and layout.embedded_bundles() == ["everyday"]
+    default, shapes = load_bundle("default"), load_bundle("shapes")
+    assert (default.model_id, shapes.model_id) == ("default", "shapes")
+    assert default.fingerprint == shapes.fingerprint == fingerprint(tmp_path / "shapes")
+    monkeypatch.setattr(layout, "DEFAULT", "everyday")  # the default moves: the shapes bundle is listed by name
+    assert layout.embedded_bundles() == ["shapes"] and load_bundle("default").fingerprint == fingerprint(
+        tmp_path / "everyday")

@@ -11,7 +11,7 @@ from engine.training import world
 from engine.training.card import NOTED, SECTIONS, captions, knowledge, split_notes, write_card
 
 ROOT = Path(__file__).resolve().parents[2]
-FOLDER = ROOT / "resources" / "models" / "default"
+FOLDER = ROOT / "resources" / "models" / "shapes"
 NOTES = ROOT / "docs" / "model-card-notes.md"
 
 

@@ -1,6 +1,6 @@
 """Saved images replay pixel for pixel: each committed PNG of tests/data/replay, made by the embedded default
-(CPU, float32, one thread) at commit a81a649, is made again from its `unclip` record alone and must decode to
-identical RGB pixels.
+(CPU, float32, one thread) at commit a81a649, is made again from its `unclip` record alone, on the shapes bundle
+(`--model shapes`, the default then and now), and must decode to identical RGB pixels.
 
 The fixtures (remade by tests/data/replay/make_fixtures.py):
     t2i-red-circle-64-seed3.png          text → image, 64 px
@@ -41,7 +41,7 @@ FIXTURES = (
 
 @pytest.fixture(scope="module")
 def model():
-    return engine.load_bundle("default", "cpu", torch.float32)
+    return engine.load_bundle("shapes", "cpu", torch.float32)  # by its own name: it stays loadable after the default moves
 
 
 @pytest.fixture
@@ -128,6 +128,7 @@ def fixture_path(name: str) -> Path:
 def test_a_saved_image_regenerates_pixel_for_pixel(name, model, strips, one_thread):
     path = fixture_path(name)
     record = read_png(path)
-    assert record["model"]["hash"] == model.fingerprint, "the embedded default's weights changed"
+    assert record["model"]["hash"] == model.fingerprint, "the shapes bundle's weights changed"
+    assert record["model"]["name"] == model.config.name == "unclip-shapes-v1"
     assert record["device"] == "cpu" and record["dtype"] == "float32"
     assert_same_pixels(rgb_pixels(path), replay(model, record, DATA, strips), name)

@@ -19,7 +19,7 @@ CONTROLS = (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QLine
 def worded(qtbot, tiny_bundle, tmp_path):
     """The tiny model with the default's vocabulary.json beside it, loaded and shown."""
     folder = shutil.copytree(tiny_bundle, tmp_path / "worded")
-    shutil.copy(ROOT / "resources" / "models" / "default" / "vocabulary.json", folder)
+    shutil.copy(ROOT / "resources" / "models" / "shapes" / "vocabulary.json", folder)
     w = open_ready(qtbot, str(folder), tmp_path)
     yield w
     close_window(w)

@@ -17,6 +17,7 @@ from ..files import DEFAULTS, LIVE  # noqa: F401 - names outside the fingerprint
 
 FORMAT = "unclip-studio/1"
 RESOURCES = Path(__file__).resolve().parents[3] / "resources" / "models"
+DEFAULT = "shapes"  # the shipped bundle `--model default` loads; the others are listed beside it by name
 CONFIG = "config.json"
 MODEL, CONDITIONING, FIRST, LAST = "model", "conditioning", "first", "last"  # weight file stems
 SUFFIX = ".safetensors"
@@ -24,14 +25,19 @@ SUFFIX = ".safetensors"
 
 def default_bundle_path() -> Path:
     """Where the embedded default bundle lives."""
-    return RESOURCES / "default"
+    return RESOURCES / DEFAULT
 
 
 def embedded_bundles() -> list[str]:
     """Names of the bundles shipped beside the default in resources/models ('everyday', …), each a --model value."""
+    return [name for name in _shipped() if name != DEFAULT]
+
+
+def _shipped() -> list[str]:
+    """Names of every bundle folder in resources/models, the default's included."""
     if not RESOURCES.is_dir():  # an install without the resources folder: the default reports itself missing
         return []
-    return sorted(p.name for p in RESOURCES.iterdir() if p.name != "default" and (p / "model_index.json").is_file())
+    return sorted(p.name for p in RESOURCES.iterdir() if (p / "model_index.json").is_file())
 
 
 def embedded_title(name: str) -> str:
@@ -44,8 +50,8 @@ def embedded_title(name: str) -> str:
 
 
 def embedded_bundle(name: str) -> Path | None:
-    """The folder of the shipped bundle called `name`, or None."""
-    return RESOURCES / name if name in embedded_bundles() else None
+    """The folder of the shipped bundle called `name` (the default's own name, e.g. 'shapes', included), or None."""
+    return RESOURCES / name if name in _shipped() else None
 
 
 def upsampler_folder(size: int) -> str:
