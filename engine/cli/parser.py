@@ -35,7 +35,8 @@ def _number(text: str) -> float:
 
 
 def _device(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default="default", help="default | a shipped bundle (shapes, everyday) | FOLDER | REPO_ID (in the local Hugging Face cache)")
+    p.add_argument("--model", default="default",
+                   help="default | a shipped bundle (shapes, everyday) | FOLDER | REPO_ID (in the local HF cache)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--dtype", default="auto", choices=("auto", "float32", "float16", "bfloat16"))
     p.add_argument("--offload", action="store_true", help="stage-wise offload for small cards: the networks wait "
