@@ -1,0 +1,77 @@
+"""The README's everyday demos (paper §3), made with the command line an artist uses, on a bundle that knows things.
+
+    python docs/demos.py [--model everyday] [--out docs] [--frames 8] [--size 256]
+
+Writes, for the things "cat", "dog" and "tiger" of the everyday vocabulary:
+    everyday-cat-dog-fixed.webp      interpolation "a cat" → "a dog", one decoder noise for every frame (§3.2)
+    everyday-cat-dog-inverted.webp   interpolation between the atlas's cat and dog drawings, their DDIM inversions
+                                     slerped (§3.2)
+    everyday-variations.webp         the atlas's cat drawing (first frame) and four variations of it (§3.1)
+    everyday-cat-tiger.webp          a text diff of the cat drawing toward "a tiger", caption "a cat" (§3.3)
+The sources are the emoji atlas's drawings (resources/world), rendered at the centre on white, as an artist's
+dropped emoji-like image; each frame's PNG record says how it was made.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.cli import main as cli  # noqa: E402
+from engine.training.world import Item, Scene, render  # noqa: E402
+
+def source(noun: str, folder: Path, size: int) -> Path:
+    """The atlas's drawing of `noun`, large at the centre on white, as a PNG of `size` px."""
+    path = folder / f"{noun}.png"
+    Image.fromarray(render(Scene((Item(noun, "large", "centre"),), "solid", ("white", "white")), size)).save(path)
+    return path
+
+
+def command(*argv: str) -> None:
+    """One CLI command; a failure stops the demos with its status."""
+    print("python main.py", " ".join(f'"{a}"' if " " in a else a for a in argv), file=sys.stderr)
+    status = cli(list(argv))
+    if status:
+        raise SystemExit(status)
+
+
+def variations_sheet(cat: Path, folder: Path, out: Path) -> None:
+    """The source and its variations as one animated WebP, the source first (1 s a frame)."""
+    frames = [Image.open(cat).convert("RGB")] + [Image.open(p).convert("RGB") for p in sorted(folder.glob("*.png"))]
+    frames[0].save(out, save_all=True, append_images=frames[1:], duration=1000, loop=0, lossless=True)
+    print(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument("--model", default="everyday")
+    parser.add_argument("--out", default=str(ROOT / "docs"))
+    parser.add_argument("--frames", type=int, default=8)
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    out, common = Path(args.out), ["--model", args.model, "--size", str(args.size), "--seed", str(args.seed)]
+    with tempfile.TemporaryDirectory() as tmp:
+        cat, dog = (source(noun, Path(tmp), args.size) for noun in ("cat", "dog"))
+        strip = ["--frames", str(args.frames), *common]
+        command("interpolate", "text:a cat", "text:a dog", "--noise", "fixed", *strip,
+                "--out", str(out / "everyday-cat-dog-fixed.webp"))
+        command("interpolate", str(cat), str(dog), "--noise", "inverted", *strip,
+                "--out", str(out / "everyday-cat-dog-inverted.webp"))
+        varied = Path(tmp) / "variations"
+        varied.mkdir()
+        command("vary", str(cat), "--count", "4", *common, "--out", str(varied))
+        variations_sheet(cat, varied, out / "everyday-variations.webp")
+        command("textdiff", str(cat), "a tiger", "--caption", "a cat", *strip,
+                "--out", str(out / "everyday-cat-tiger.webp"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
