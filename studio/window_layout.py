@@ -29,7 +29,7 @@ def build(w) -> None:
     w.model_combo = QComboBox(objectName="modelCombo")
     shipped = embedded_bundles()
     w.model_combo.addItems(["default", *shipped, *cached_models(), OPEN_FOLDER])
-    for i, name in enumerate(shipped, 1):  # a shipped bundle says what it is, e.g. one still in training
+    for i, name in enumerate(["default", *shipped]):  # a shipped bundle says what it is, e.g. one in training
         w.model_combo.setItemData(i, embedded_title(name), Qt.ItemDataRole.ToolTipRole)
     w.model_combo.setToolTip("The model that makes the pictures: the built-in default or another built-in one, one "
                              "downloaded to this machine's Hugging Face cache (Karlo v1 alpha, Kandinsky 2.2), or "

@@ -53,13 +53,14 @@ def test_a_shipped_bundle_in_the_list_says_what_it_is(qtbot, tiny_bundle, tiny_m
     from engine.families import save_bundle
     from engine.families.unclip import layout
     monkeypatch.setattr(layout, "RESOURCES", tmp_path / "models")
-    save_bundle(tiny_model, tmp_path / "models" / "everyday")
-    (tmp_path / "models" / "everyday" / "README.md").write_text("# tiny-v1 — the everyday unCLIP, in training\n")
+    for name, title in (("shapes", "tiny-v0 — the embedded default"), ("everyday", "tiny-v1 — in training")):
+        save_bundle(tiny_model, tmp_path / "models" / name)
+        (tmp_path / "models" / name / "README.md").write_text(f"# {title}\n")
     w = open_window(qtbot, str(tiny_bundle), tmp_path)
     try:
         items = [w.model_combo.itemText(i) for i in range(w.model_combo.count())]
-        assert items[:2] == ["default", "everyday"]
-        tip = w.model_combo.itemData(1, Qt.ItemDataRole.ToolTipRole)
-        assert tip == "tiny-v1 — the everyday unCLIP, in training"
+        assert items[:2] == ["default", "everyday"] and "shapes" not in items  # the default once, by its role
+        tips = [w.model_combo.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(2)]
+        assert tips == ["tiny-v0 — the embedded default", "tiny-v1 — in training"]
     finally:
         close_window(w)

@@ -41,9 +41,9 @@ def _shipped() -> list[str]:
 
 
 def embedded_title(name: str) -> str:
-    """The first heading of a shipped bundle's card (what it is, in one line), or '' where it has none."""
+    """The first heading of a shipped bundle's card ('default': the default's), or '' where it has none."""
     try:
-        first = (RESOURCES / name / "README.md").read_text(encoding="utf-8").partition("\n")[0]
+        first = (RESOURCES / (DEFAULT if name == "default" else name) / "README.md").read_text(encoding="utf-8").partition("\n")[0]
     except (OSError, UnicodeDecodeError):  # no card, or an unreadable one: no tooltip, never a failed start
         return ""
     return first[2:].strip() if first.startswith("# ") else ""
