@@ -116,9 +116,14 @@ def _rendered_set(count: int, size: int, seed: int, cache: Path | None, world: s
         rng = np.random.default_rng(seed)
         scenes, name = [sample_scene(rng, jitter=jitter) for _ in range(count)], f"scenes-{seed}-{count}"
     name = f"{name}-{jitter_tag()}" if jitter else name
-    path = cache / f"{name}-{size}.npy" if cache else None
+    return cached_set(scenes, size, cache / f"{name}-{size}.npy" if cache else None)
+
+
+def cached_set(scenes: list[Scene], size: int, path: Path | None) -> SceneSet:
+    """The scenes with their renders at `size` px: read from the .npy `path` when it is there, else drawn (and
+    saved there)."""
     if path is not None and path.is_file():
-        pixels = np.load(path)
+        pixels = np.load(path)  # (N, 3, S, S) uint8
     else:
         pixels = np.stack(render_all(scenes, size)).transpose(0, 3, 1, 2)
         if path is not None:

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .atlas import load as load_atlas
-from .data import SceneSet, jitter_tag, render_all
+from .data import SceneSet, cached_set, jitter_tag
 from .world import (BACKGROUNDS, COLORS, ITEM_SIZES, POSITIONS, SHAPES, Item, Scene, Thing, caption,
                     centred_scenes, jittered, render, sample_scene, twin)
 
@@ -141,15 +140,7 @@ def everyday_set(count: int, size: int, seed: int, cache: Path | None = None, ji
         scenes, name = [world.sample(rng, jitter=jitter) for _ in range(count)], f"everyday-{seed}-{count}"
     subset = "" if nouns is None else f"-n{len(nouns)}-{hash_words(nouns):08x}"
     name = f"{name}-{load_atlas().tag}{subset}" + (f"-{jitter_tag()}" if jitter else "")
-    path = cache / f"{name}-{size}.npy" if cache else None
-    if path is not None and path.is_file():
-        pixels = np.load(path)
-    else:
-        pixels = np.stack(render_all(scenes, size)).transpose(0, 3, 1, 2)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            np.save(path, pixels)
-    return SceneSet(scenes, torch.from_numpy(np.ascontiguousarray(pixels)))
+    return cached_set(scenes, size, cache / f"{name}-{size}.npy" if cache else None)
 
 
 def hash_words(words: tuple[str, ...]) -> int:
