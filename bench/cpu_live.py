@@ -31,11 +31,12 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/cpu_steps.py
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/cpu_steps.py, bench/report.py
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from report import print_result  # noqa: E402
 
 SOURCES = ("a large red circle on a blue background", "a small yellow star on a green background",
            "a purple square on a white background")
@@ -188,12 +189,7 @@ def main() -> None:
     args = parser.parse_args()
     result = measure(args)
     result.update(defaults_ratio(args))
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print("| measure | value |\n|---|---|")
-        for k, v in result.items():
-            print(f"| {k} | {v} |")
+    print_result(result, args.json)
 
 
 if __name__ == "__main__":

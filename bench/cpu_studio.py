@@ -15,7 +15,6 @@ Measured in one run, through the real window and its engine thread:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import sys
@@ -25,11 +24,13 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/report.py
 
 from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engine import Finished, Settings, TextToImage, serve  # noqa: E402
+from report import print_result  # noqa: E402
 
 PROMPT = "a large red circle on a blue background"
 
@@ -136,12 +137,7 @@ def main() -> None:
         "full_collection_ms": collection[0], "full_collection_unfrozen_ms": collection[1],
     }
     w.close()
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print("| measure | value |\n|---|---|")
-        for k, v in result.items():
-            print(f"| {k} | {v} |")
+    print_result(result, args.json)
 
 
 if __name__ == "__main__":
