@@ -17,6 +17,8 @@ from ..model import UnCLIP
 from ..requests import ImageVariation, Settings, TextToImage
 from .atlas import load as load_atlas
 from .chain_rows import run_requests
+from .clip_rows import render_embeddings, text_embeddings
+from .everyday import single_things
 from .everyday_probe import GATE, ThingProbe, held_out_top1, logits, train_thing_probe
 from .judging import border_median, object_geometry
 from .world import COLORS, POSITIONS, Item, Scene, render
@@ -37,7 +39,8 @@ def everyday_table(model: UnCLIP, seed: int, probe_cache: Path | None, seeds: in
     if gate < GATE:
         return table
     s = Settings(size=64)
-    return {**table, **thing_rows(model, probe, nouns, tuple(range(seed, seed + seeds)), s),
+    return {**table, **clip_row(model, nouns, seed),
+            **thing_rows(model, probe, nouns, tuple(range(seed, seed + seeds)), s),
             **composed_rows(model, probe, nouns[::composed_every], seed, s),
             **variation_rows(model, probe, nouns, tuple(range(seed, seed + variations)), s)}
 
@@ -51,6 +54,16 @@ def top(probe: ThingProbe, images: torch.Tensor, k: int = 1) -> list[set[str]]:
     """The probe's k likeliest nouns for each image (B, 3, H, W) in [-1, 1]."""
     best = logits(probe, images).topk(k, 1).indices
     return [{probe.nouns[int(i)] for i in row} for row in best]
+
+
+def clip_row(model: UnCLIP, nouns: tuple[str, ...], seed: int, per_thing: int = 10) -> dict:
+    """CLIP alone: how often a render of one thing (anywhere, any size, any background) is closest to its own
+    caption ("a cat") among the things' captions: what the decoder's z_i can tell apart."""
+    scenes = single_things(np.random.default_rng(seed), per_thing * len(nouns), nouns)
+    z_i, z_t = render_embeddings(model, scenes), text_embeddings(model, [named(n) for n in nouns])  # (N, D), (K, D)
+    best = (z_i @ z_t.T).argmax(1)
+    return {"CLIP names the thing (render → its caption)": float(np.mean(
+        [nouns[int(k)] == sc.things[0].noun for k, sc in zip(best, scenes)]))}
 
 
 def thing_rows(model: UnCLIP, probe: ThingProbe, nouns: tuple[str, ...], seeds: tuple[int, ...],
