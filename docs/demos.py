@@ -9,7 +9,7 @@ Writes, for the things "cat", "dog" and "tiger" of the everyday vocabulary:
     everyday-variations.webp         the atlas's cat drawing (first frame) and four variations of it (§3.1)
     everyday-cat-tiger.webp          a text diff of the cat drawing toward "a tiger", caption "a cat" (§3.3)
 The sources are the emoji atlas's drawings (resources/world), rendered at the centre on white, as an artist's
-dropped emoji-like image; each frame's PNG record says how it was made.
+dropped emoji-like image. The strips keep the CLI's frame records (XMP), re-saved as lossy WebP for the README.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageSequence
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -41,11 +41,27 @@ def command(*argv: str) -> None:
         raise SystemExit(status)
 
 
+def save_webp(frames: list[Image.Image], out: Path, duration: int | list[int], xmp: bytes = b"") -> None:
+    """Frames as a looping lossy WebP (quality 80: the README's pictures, a tenth of the lossless bytes)."""
+    frames[0].save(out, save_all=True, append_images=frames[1:], duration=duration, loop=0, quality=80, xmp=xmp)
+    print(out)
+
+
+def compact(path: Path) -> None:
+    """Re-save the CLI's lossless strip at the README's quality, its frame times and its records (XMP) kept."""
+    with Image.open(path) as im:
+        xmp, frames, durations = im.info.get("xmp", b""), [], []
+        for frame in ImageSequence.Iterator(im):
+            frame.load()
+            frames.append(frame.convert("RGB"))
+            durations.append(frame.info.get("duration", 125))
+    save_webp(frames, path, durations, xmp)
+
+
 def variations_sheet(cat: Path, folder: Path, out: Path) -> None:
     """The source and its variations as one animated WebP, the source first (1 s a frame)."""
     frames = [Image.open(cat).convert("RGB")] + [Image.open(p).convert("RGB") for p in sorted(folder.glob("*.png"))]
-    frames[0].save(out, save_all=True, append_images=frames[1:], duration=1000, loop=0, lossless=True)
-    print(out)
+    save_webp(frames, out, 1000)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         variations_sheet(cat, varied, out / "everyday-variations.webp")
         command("textdiff", str(cat), "a tiger", "--caption", "a cat", *strip,
                 "--out", str(out / "everyday-cat-tiger.webp"))
+    for name in ("everyday-cat-dog-fixed", "everyday-cat-dog-inverted", "everyday-cat-tiger"):
+        compact(out / f"{name}.webp")
     return 0
 
 
