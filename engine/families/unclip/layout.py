@@ -42,8 +42,9 @@ def _shipped() -> list[str]:
 
 def embedded_title(name: str) -> str:
     """The first heading of a shipped bundle's card ('default': the default's), or '' where it has none."""
+    card = RESOURCES / (DEFAULT if name == "default" else name) / "README.md"
     try:
-        first = (RESOURCES / (DEFAULT if name == "default" else name) / "README.md").read_text(encoding="utf-8").partition("\n")[0]
+        first = card.read_text(encoding="utf-8").partition("\n")[0]
     except (OSError, UnicodeDecodeError):  # no card, or an unreadable one: no tooltip, never a failed start
         return ""
     return first[2:].strip() if first.startswith("# ") else ""
