@@ -46,7 +46,7 @@ from engine.training.data import SceneSet, nchw, render_all  # noqa: E402
 from engine.training.everyday import single_things, spread_nouns  # noqa: E402
 from engine.training.everyday_probe import GATE, held_out_top1, logits, train_thing_probe  # noqa: E402
 from engine.training.loop import train  # noqa: E402
-from engine.training.recipe import DEFAULT_BUNDLE  # noqa: E402
+from engine.training.recipe import DEFAULT_BUNDLE, EVERYDAY_THINGS  # noqa: E402
 from engine.training.stages import _noised  # noqa: E402
 
 DECODER = DEFAULT_BUNDLE.decoder
@@ -96,7 +96,8 @@ def dataset(nouns: tuple[str, ...], run: Path, n: int = 20_000, seed: int = 1) -
     return SceneSet(scenes, torch.from_numpy(pixels)), labels
 
 
-def step_function(modules, data: SceneSet, labels: torch.Tensor, batch: int, seed: int = 2, drop: float = 0.1):
+def step_function(modules, data: SceneSet, labels: torch.Tensor, batch: int, seed: int = 2, drop: float = 0.1,
+                  min_snr: float | None = None):
     """One decoder batch's loss, as stages.decoder_step but conditioned on the things' vectors."""
     process = Process(DECODER.diffusion)
     g = torch.Generator().manual_seed(seed)
@@ -108,7 +109,7 @@ def step_function(modules, data: SceneSet, labels: torch.Tensor, batch: int, see
         context, mask, time_term = conditioned(modules, y)
         x0 = data.images(idx)  # (B, 3, 64, 64) in [-1, 1]
         t, eps, x_t = _noised(process.schedule, x0, g)
-        return F.mse_loss(modules["decoder"](x_t, t, time_term, context, mask), process.target(x0, eps, t))
+        return process.loss(modules["decoder"](x_t, t, time_term, context, mask), x0, eps, t, min_snr)
 
     return step
 
@@ -120,8 +121,8 @@ class Done(Exception):
 def cmd_train(args, nouns, run: Path) -> None:
     data, labels = dataset(nouns, run)
     modules = networks(args.arch, len(nouns))
-    inner = step_function(modules, data, labels, args.batch)
-    out = run / args.arch
+    inner = step_function(modules, data, labels, args.batch, min_snr=args.min_snr)
+    out = run / arm(args)
     if (out / "decoder.pt").is_file():
         raise SystemExit(f"{out} holds a run already: a pilot's CPU clock starts at zero (move it away first)")
     out.mkdir(parents=True, exist_ok=True)
@@ -178,8 +179,9 @@ def samples(modules, things: int, seeds: int, bf16: bool, steps: int = 25,
 
 
 def cmd_eval(args, nouns, run: Path) -> None:
-    probe = gated_probe(nouns, run)
-    out = run / args.arch
+    probe = gated_probe(args.judged, run)
+    columns = [args.judged.index(n) for n in nouns]  # the probe reads all judged things; the arm drew these
+    out = run / arm(args)
     curve = []
     for snap in sorted(out.glob("snap-*.pt"), key=lambda p: float(p.stem[5:])):
         saved = torch.load(snap, weights_only=True)
@@ -189,7 +191,7 @@ def cmd_eval(args, nouns, run: Path) -> None:
             m.eval()
         began = time.process_time()
         images, labels = samples(modules, len(nouns), args.seeds, args.bf16)
-        scores = logits(probe, images)  # (N, things)
+        scores = logits(probe, images)[:, columns]  # (N, things)
         truth = torch.tensor(labels)
         right = (scores.argmax(1) == truth).tolist()
         top5 = (scores.topk(5, 1).indices == truth[:, None]).any(1).float().mean()
@@ -201,6 +203,12 @@ def cmd_eval(args, nouns, run: Path) -> None:
         grid = ((images[: min(40, len(images))] + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
         np.save(out / f"samples-{snap.stem[5:]}.npy", grid)
     (out / "curve.json").write_text(json.dumps(curve, indent=1))
+
+
+def arm(args) -> str:
+    """The folder of one arm of the pilot: its network, and its loss weighting when not the plain one."""
+    every = "" if args.every == 1 else f"-every{args.every}"
+    return args.arch + every + ("" if args.min_snr is None else f"-minsnr{args.min_snr:g}")
 
 
 def gated_probe(nouns, run: Path):
@@ -250,14 +258,20 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=2, help="eval: samples per thing")
     parser.add_argument("--rate-steps", type=int, default=12)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--min-snr", type=float, help="weigh the loss by min(SNR, this) (Process.loss); own folder")
+    parser.add_argument("--recipe-things", action="store_true",
+                        help="the recipe's things (recipe.EVERYDAY_THINGS, 105) instead of --things spread ones")
+    parser.add_argument("--every", type=int, default=1,
+                        help="train on every k-th of those things only (the probe still reads them all): a quick A/B")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    run = Path(args.run) / f"things-{args.things}"
+    args.judged = tuple(EVERYDAY_THINGS if args.recipe_things else spread_nouns(args.things))
+    nouns = args.judged[::args.every]
+    run = Path(args.run) / ("things-recipe" if args.recipe_things else f"things-{args.things}")
     run.mkdir(parents=True, exist_ok=True)
-    nouns = spread_nouns(args.things)
-    (run / "things.json").write_text(json.dumps(nouns))
+    (run / "things.json").write_text(json.dumps(args.judged))
     if args.command == "probe":
-        gated_probe(nouns, run)
+        gated_probe(args.judged, run)
     else:
         {"train": cmd_train, "eval": cmd_eval, "rate": cmd_rate}[args.command](args, nouns, run)
 

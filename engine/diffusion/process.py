@@ -59,6 +59,21 @@ class Process:
         a = self.schedule.alpha_bars(t, x_0)
         return a.sqrt() * eps - (1 - a).sqrt() * x_0
 
+    def loss(self, out: torch.Tensor, x_0: torch.Tensor, eps: torch.Tensor, t: torch.Tensor,
+             min_snr: float | None = None) -> torch.Tensor:
+        """Mean squared error of the network's output against its target; per-sample timesteps t (B,).
+
+        `min_snr` = gamma weighs each sample as min(SNR_t, gamma) times its x_0 error (Hang et al. 2023), so the
+        nearly clean steps, where v- and eps-prediction put most weight, stop drowning out the noisy ones.
+        """
+        err = (out.float() - self.target(x_0, eps, t).float()).pow(2).mean(dim=tuple(range(1, out.dim())))  # (B,)
+        if min_snr is None:
+            return err.mean()
+        a = self.schedule.alpha_bars(t, err).clamp(max=1 - 1e-6)
+        snr = a / (1 - a)
+        implied = {"epsilon": snr, "v_prediction": snr + 1, "sample": torch.ones_like(snr)}[self.config.prediction]
+        return (err * snr.clamp(max=min_snr) / implied.clamp(min=1e-6)).mean()
+
     def eps(self, x_t: torch.Tensor, t: int, x0: torch.Tensor) -> torch.Tensor:
         """The noise implied by x_t and x_0 at timestep t."""
         a = self.schedule.alpha_bar(t)

@@ -115,14 +115,14 @@ def train_prior(model: UnCLIP, data: SceneSet, steps: int, run_dir: Path, batch:
     prior = model.prior
     prior.clip_mean.copy_(z_all.mean(0, keepdim=True))
     prior.clip_std.copy_(z_all.std(0, keepdim=True))
-    schedule = model.process("prior").schedule
+    process = model.process("prior")
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
 
     def step(_: int) -> torch.Tensor:
         idx, text = _captioned(model, data, batch, text_drop, rng, g)
         x0 = prior.normalise(z_all[idx])
-        t, _, x_t = _noised(schedule, x0, g)
-        return F.mse_loss(prior(x_t, t, text.embed, text.states, text.mask), x0)
+        t, eps, x_t = _noised(process.schedule, x0, g)
+        return process.loss(prior(x_t, t, text.embed, text.states, text.mask), x0, eps, t)
 
     train("prior", {"prior": prior}, step, steps, run_dir, lr=3e-4, deadline=deadline)
 
@@ -153,7 +153,7 @@ def decoder_step(model: UnCLIP, data: SceneSet, batch: int = 16, seed: int = 2, 
         if size is not None and size != x0.shape[-1]:
             x0 = F.avg_pool2d(x0, x0.shape[-1] // size)
         t, eps, x_t = _noised(schedule, x0, g)
-        return F.mse_loss(unet(x_t, t, time_term, context, mask), process.target(x0, eps, t))
+        return process.loss(unet(x_t, t, time_term, context, mask), x0, eps, t)
 
     return {"decoder": unet, "conditioning": cond}, step
 
@@ -177,6 +177,6 @@ def train_upsampler(model: UnCLIP, index: int, steps: int, run_dir: Path, batch:
     def step(_: int) -> torch.Tensor:
         target, low = (x.to(model.device) for x in upsampler_batch(rng, batch, cfg.size))
         t, eps, x_t = _noised(schedule, target, g)
-        return F.mse_loss(unet(torch.cat([x_t, low], 1), t), process.target(target, eps, t))
+        return process.loss(unet(torch.cat([x_t, low], 1), t), target, eps, t)
 
     train(f"upsampler{index}", {"unet": unet}, step, steps, run_dir, lr=3e-4, deadline=deadline)

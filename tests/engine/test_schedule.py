@@ -57,3 +57,24 @@ def test_bad_step_specs_are_rejected(bad):
 def test_config_rejects_unknown_names():
     with pytest.raises(ValueError):
         DiffusionConfig(prediction="v")
+
+
+@pytest.mark.parametrize("prediction", ["epsilon", "v_prediction", "sample"])
+def test_min_snr_loss_is_the_clipped_snr_times_the_x0_error(prediction):
+    """Process.loss(min_snr=γ): each sample's error, read back as an x_0 error, weighed by min(SNR_t, γ)."""
+    from engine.diffusion.process import Process
+
+    process = Process(DiffusionConfig(prediction=prediction))
+    g = torch.Generator().manual_seed(0)
+    x0, eps, out = (torch.randn(6, 3, 4, 4, generator=g) for _ in range(3))
+    t = torch.tensor([0, 50, 300, 600, 900, 990])
+    plain = process.loss(out, x0, eps, t)
+    assert plain == pytest.approx(float(((out - process.target(x0, eps, t)) ** 2).mean()), rel=1e-6)
+    weighed = []
+    for i, ti in enumerate(t.tolist()):
+        a = process.schedule.alpha_bar(ti)
+        x_t = math.sqrt(a) * x0[i] + math.sqrt(1 - a) * eps[i]
+        x0_hat = process.pred_x0(x_t, ti, out[i], clamp=False) if prediction != "epsilon" else \
+            (x_t - math.sqrt(1 - a) * out[i]) / math.sqrt(a)
+        weighed.append(min(a / (1 - a), 5.0) * float(((x0_hat - x0[i]) ** 2).mean()))
+    assert float(process.loss(out, x0, eps, t, min_snr=5.0)) == pytest.approx(sum(weighed) / len(weighed), rel=1e-4)
