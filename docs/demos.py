@@ -60,7 +60,10 @@ def compact(path: Path) -> None:
 
 def variations_sheet(cat: Path, folder: Path, out: Path) -> None:
     """The source and its variations as one animated WebP, the source first (1 s a frame)."""
-    frames = [Image.open(cat).convert("RGB")] + [Image.open(p).convert("RGB") for p in sorted(folder.glob("*.png"))]
+    frames = []
+    for path in [cat, *sorted(folder.glob("*.png"))]:
+        with Image.open(path) as im:
+            frames.append(im.convert("RGB"))
     save_webp(frames, out, 1000)
 
 

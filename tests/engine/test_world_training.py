@@ -106,7 +106,7 @@ def test_training_option_errors_are_one_line(tmp_path, tiny_bundle):
     assert not list(tmp_path.iterdir())  # nothing was started
 
 
-def test_a_time_budget_fixes_the_run_length_from_the_measured_rate(tmp_path, monkeypatch):
+def test_a_time_budget_fixes_the_run_length_from_the_measured_rate(tmp_path, monkeypatch, capsys):
     from engine.training import loop
     clock = {"now": 0.0}
     monkeypatch.setattr(loop.time, "time", lambda: clock["now"])
@@ -122,6 +122,9 @@ def test_a_time_budget_fixes_the_run_length_from_the_measured_rate(tmp_path, mon
     assert saved["sched"]["_last_lr"][0] == pytest.approx(0.02 * 3e-4)  # the cosine ran out at step 30
     loop.train("toy", {"net": net}, step, 1000, tmp_path, warmup=1, deadline=clock["now"] + 60, probe=10)
     assert torch.load(tmp_path / "toy.pt", weights_only=True)["step"] == 30  # resumed: same length, done
+    said = capsys.readouterr().err.splitlines()
+    assert "toy.pt is at step 30, the end of its schedule: nothing to train; a --steps above 30, other than 1000 " \
+           "(whose fitted length it keeps), goes on with a new schedule" in "".join(said)
     loop.train("toy", {"net": net}, step, 2000, tmp_path, warmup=1, deadline=clock["now"] + 40, probe=10)  # next segment
     assert torch.load(tmp_path / "toy.pt", weights_only=True)["budgeted"] == [2000, 50]  # fitted anew: 20 more
     loop.train("toy", {"net": net}, step, 3000, tmp_path, warmup=1, deadline=clock["now"] + 7, probe=10)  # spent early

@@ -42,16 +42,17 @@ def _shipped() -> list[str]:
 
 def embedded_title(name: str) -> str:
     """The first heading of a shipped bundle's card ('default': the default's), or '' where it has none."""
-    card = RESOURCES / (DEFAULT if name == "default" else name) / "README.md"
+    folder = embedded_bundle(name)
     try:
-        first = card.read_text(encoding="utf-8").partition("\n")[0]
+        first = (folder / "README.md").read_text(encoding="utf-8").partition("\n")[0] if folder else ""
     except (OSError, UnicodeDecodeError):  # no card, or an unreadable one: no tooltip, never a failed start
         return ""
     return first[2:].strip() if first.startswith("# ") else ""
 
 
 def embedded_bundle(name: str) -> Path | None:
-    """The folder of the shipped bundle called `name` (the default's own name, e.g. 'shapes', included), or None."""
+    """The folder of the shipped bundle called `name` ('default' or its own name, e.g. 'shapes', included), or None."""
+    name = DEFAULT if name == "default" else name
     return RESOURCES / name if name in _shipped() else None
 
 
