@@ -74,7 +74,6 @@ def test_min_snr_loss_is_the_clipped_snr_times_the_x0_error(prediction):
     for i, ti in enumerate(t.tolist()):
         a = process.schedule.alpha_bar(ti)
         x_t = math.sqrt(a) * x0[i] + math.sqrt(1 - a) * eps[i]
-        x0_hat = process.pred_x0(x_t, ti, out[i], clamp=False) if prediction != "epsilon" else \
-            (x_t - math.sqrt(1 - a) * out[i]) / math.sqrt(a)
+        x0_hat = process.pred_x0(x_t, ti, out[i], clamp=False)
         weighed.append(min(a / (1 - a), 5.0) * float(((x0_hat - x0[i]) ** 2).mean()))
     assert float(process.loss(out, x0, eps, t, min_snr=5.0)) == pytest.approx(sum(weighed) / len(weighed), rel=1e-4)
