@@ -5,7 +5,7 @@
 A fresh library and settings in a temporary folder, float32 on the CPU (the same pixels on every CPU), the window at
 1600 × 1000. Four prompts fill the gallery; an A → B strip of two prompts is rendered and scrubbed to its fourth
 frame (the filmstrip under the slider); then four variations of a rendered scene with the Free layout preset:
-`studio-during.png` is taken mid-decoder (the four step previews as a grid), `studio-after.png` when they are done
+`studio-during.webp` is taken mid-decoder (the four step previews as a grid), `studio-after.webp` when they are done
 (the grid of the four, the prompt box marking a word the model does not know).
 """
 from __future__ import annotations
@@ -88,15 +88,15 @@ def main() -> None:
     w.vary(str(source))
     wait(app, lambda: w.jobs.running is not None and w.jobs.running.stage is not None
          and w.jobs.running.stage.kind is StageKind.DECODER and w.jobs.running.step >= 15, 1800, "the decoder")
-    w.grab().save(str(Path(args.out) / "studio-during.png"))
-    print("studio-during.png", file=sys.stderr)
+    w.grab().save(str(Path(args.out) / "studio-during.webp"), "WEBP", 90)
+    print("studio-during.webp", file=sys.stderr)
     results += 4
     wait(app, lambda: w.gallery.count() == results and not w.jobs.busy, 3600, "the variations")
     w.prompt.edit.setPlainText(LAST_PROMPT)
     for _ in range(20):
         app.processEvents()
-    w.grab().save(str(Path(args.out) / "studio-after.png"))
-    print("studio-after.png", file=sys.stderr)
+    w.grab().save(str(Path(args.out) / "studio-after.webp"), "WEBP", 90)
+    print("studio-after.webp", file=sys.stderr)
     w.close()
     w.worker.cancel_current()
     w.engine_thread.quit()

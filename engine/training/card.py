@@ -25,6 +25,7 @@ GRID_PROMPTS = [
 ]
 SECTIONS = ("What it is", "What it knows", "How it was trained", "Evaluation", "Limits", "Pictures")
 NOTED = SECTIONS[:5]  # the sections a notes file may add to, under a `## <section>` heading of its own
+PICTURE = {"quality": 90, "method": 6}  # the card's pictures: WebP at quality 90, a sixth of a PNG's bytes
 
 
 def grid(images: list[np.ndarray], cols: int) -> Image.Image:
@@ -33,19 +34,19 @@ def grid(images: list[np.ndarray], cols: int) -> Image.Image:
 
 
 def pictures(model: UnCLIP, folder: Path, seed: int = 3) -> None:
-    """prompts.png (a grid of prompts at 256 px) and variations.png (a render, then three variations of it;
+    """prompts.webp (a grid of prompts at 256 px) and variations.webp (a render, then three variations of it;
     the second row as FREE_LAYOUT: layout guidance lowered, each the first of its decoder draws that CLIP accepts)."""
     from .. import run  # the engine's one runner; loaded only when pictures are made
     s = Settings(size=256)
     images = [run(model, TextToImage(p, seeds=(seed,), settings=s))[0].image for p in GRID_PROMPTS]
-    grid(images, 4).save(folder / "prompts.png")
+    grid(images, 4).save(folder / "prompts.webp", **PICTURE)
     source = render(Scene((Thing("star", "orange", "large", "centre"),), "solid", ("blue", "white")), 256)
     rows = []
     for settings in (s, replace(s, layout_guidance=FREE_LAYOUT.layout_guidance,
                                 decoder_candidates=FREE_LAYOUT.decoder_candidates)):
         rows += [source] + [v.image for v in run(model, ImageVariation(
             Image.fromarray(source), seeds=(seed, seed + 1, seed + 2), settings=settings))]
-    grid(rows, 4).save(folder / "variations.png")
+    grid(rows, 4).save(folder / "variations.webp", **PICTURE)
 
 
 def training_times(run_dir: Path) -> dict[str, dict]:
@@ -247,14 +248,14 @@ gates it on held-out renders, then judges the chain's images with it. The table 
         "Limits": "",
         "Pictures": f"""Prompts (256 px, seed 3; left to right, top to bottom as listed in `engine/training/card.py`):
 
-![prompts](prompts.png)
+![prompts](prompts.webp)
 
 A render of "a large orange star on a blue background", then three variations of it: above at the decoder's guidance
 throughout (the paper's variations), below with layout guidance {FREE_LAYOUT.layout_guidance:g}, each the first of up to
 {FREE_LAYOUT.decoder_candidates} decoder draws whose CLIP embedding reaches the model's accept cosine to z_i
 (`--layout-guidance {FREE_LAYOUT.layout_guidance:g} --candidates {FREE_LAYOUT.decoder_candidates}`):
 
-![variations](variations.png)""",
+![variations](variations.webp)""",
     }
     return assemble(folder, f"{model.config.name} — the embedded default unCLIP", body, notes)
 

@@ -10,7 +10,7 @@ from .card import assemble, log_table, networks
 from .everyday_sheet import contact_sheet
 from .recipe import EVERYDAY_STEPS
 
-SHEET = "things.png"  # every thing: the atlas's drawing beside the bundle's own "a ⟨thing⟩" at 64 px
+SHEET = "things.webp"  # every thing: the atlas's drawing beside the bundle's own "a ⟨thing⟩" at 64 px
 
 
 def things_by_category(nouns: tuple[str, ...]) -> str:

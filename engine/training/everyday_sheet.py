@@ -10,6 +10,7 @@ from ..model import UnCLIP
 from ..requests import Settings, TextToImage
 from ..runner import run
 from .atlas import load as load_atlas
+from .card import PICTURE
 from .everyday_rows import named
 
 CELL = 64  # px: each picture, at the decoder's size
@@ -29,5 +30,5 @@ def contact_sheet(model: UnCLIP, nouns: tuple[str, ...], out: Path, seed: int = 
         image = run(model, TextToImage(named(noun), (seed,), s))[0].image  # (64, 64, 3) uint8
         sheet.paste(Image.fromarray(np.asarray(image)), (x + CELL, y))
         draw.text((x + 4, y + CELL), noun, fill=(40, 40, 40))
-    sheet.save(out)
+    sheet.save(out, **PICTURE)
     return out

@@ -118,7 +118,7 @@ def test_fingerprint_ignores_the_model_card(tiny_bundle, tmp_path):
     b = copy(tiny_bundle, tmp_path)
     (b / "README.md").write_text("# a card\n")
     (b / "eval.json").write_text("{}\n")
-    (b / "prompts.png").write_bytes(b"not read")
+    (b / "prompts.webp").write_bytes(b"not read")
     assert fingerprint(b) == fingerprint(tiny_bundle)
     (b / "prior" / "config.json").write_text((b / "prior" / "config.json").read_text() + " ")
     assert fingerprint(b) != fingerprint(tiny_bundle)

@@ -255,7 +255,7 @@ def test_model_card_names_the_free_layout_settings_and_logged_times(tiny_bundle,
     text = write_card(folder, tiny_model, "| measure | value |", {"prior": {
         "steps": 2500, "seconds": 1278.0, "final loss (smoothed)": 0.1115}}, "a note").read_text()
     assert f"`--layout-guidance {FREE_LAYOUT.layout_guidance:g} --candidates {FREE_LAYOUT.decoder_candidates}`" in text
-    assert "| prior | 2500 | 21.3 min | 0.1115 |" in text and text.rstrip().endswith("![variations](variations.png)")
+    assert "| prior | 2500 | 21.3 min | 0.1115 |" in text and text.rstrip().endswith("![variations](variations.webp)")
 
 
 def test_the_everyday_recipe_seeds_from_the_shapes_bundle_around_a_folded_decoder(tmp_path):
