@@ -1,4 +1,4 @@
-"""Sampling settings against the everyday row "thing drawn right": one render of "a ⟨thing⟩" per thing, judged by the
+"""Sampling settings against the everyday row "thing drawn right": one render of "a ⟨thing⟩" a thing, judged by the
 eval's cached thing probe, for each setting in one run.
 
     python bench/everyday_settings.py [--model everyday] [--seed 0] [--threads 1] '{}' '{"decoder_guidance": 6}' …

@@ -97,10 +97,13 @@ def train(name: str, modules: dict[str, nn.Module], step_fn: Callable[[int], tor
         fixed = state.get("budgeted")  # (steps asked, steps the budget fitted); an int in older checkpoints
         if budgeted and fixed is not None and (isinstance(fixed, int) or fixed[0] == steps):
             plan["steps"], budget_s = (fixed if isinstance(fixed, int) else fixed[1]), None  # same run: keep it
+    kept = "" if plan["steps"] == steps else f", other than {steps} (whose fitted length it keeps),"
     if start >= plan["steps"]:
-        kept = "" if plan["steps"] == steps else f", other than {steps} (whose fitted length it keeps),"
         print(f"train {name}: {ckpt} is at step {start}, the end of its schedule: nothing to train; a --steps above "
               f"{start}{kept} goes on with a new schedule", file=sys.stderr)
+    elif kept:
+        print(f"train {name}: {ckpt} goes on from step {start} to {plan['steps']}, the length fitted earlier; a "
+              f"--steps above {start}{kept} fits a new schedule to the time given", file=sys.stderr)
     offset = logged_seconds(log, start) if state is not None else 0.0
     average = EMA(modules, ema) if ema is not None else None
     if average is not None and state is not None and "ema" in state:

@@ -125,6 +125,12 @@ def test_a_time_budget_fixes_the_run_length_from_the_measured_rate(tmp_path, mon
     said = capsys.readouterr().err.splitlines()
     assert "toy.pt is at step 30, the end of its schedule: nothing to train; a --steps above 30, other than 1000 " \
            "(whose fitted length it keeps), goes on with a new schedule" in "".join(said)
+    saved = torch.load(tmp_path / "toy.pt", weights_only=True)
+    torch.save({**saved, "step": 25}, tmp_path / "toy.pt")  # as if stopped short of its fitted length
+    loop.train("toy", {"net": net}, step, 1000, tmp_path, warmup=1, deadline=clock["now"] + 60, probe=10)
+    assert torch.load(tmp_path / "toy.pt", weights_only=True)["step"] == 30  # resumed to the kept length
+    assert "toy.pt goes on from step 25 to 30, the length fitted earlier; a --steps above 25, other than 1000 " \
+           "(whose fitted length it keeps), fits a new schedule" in "".join(capsys.readouterr().err.splitlines())
     loop.train("toy", {"net": net}, step, 2000, tmp_path, warmup=1, deadline=clock["now"] + 40, probe=10)  # next segment
     assert torch.load(tmp_path / "toy.pt", weights_only=True)["budgeted"] == [2000, 50]  # fitted anew: 20 more
     loop.train("toy", {"net": net}, step, 3000, tmp_path, warmup=1, deadline=clock["now"] + 7, probe=10)  # spent early
