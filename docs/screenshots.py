@@ -87,7 +87,8 @@ def main() -> None:
     w.settings.seed.setValue(8)
     w.vary(str(source))
     wait(app, lambda: w.jobs.running is not None and w.jobs.running.stage is not None
-         and w.jobs.running.stage.kind is StageKind.DECODER and w.jobs.running.step >= 15, 1800, "the decoder")
+         and w.jobs.running.stage.kind is StageKind.DECODER
+         and w.jobs.running.step >= 0.6 * w.jobs.running.steps, 1800, "the decoder")  # past the middle
     w.grab().save(str(Path(args.out) / "studio-during.webp"), "WEBP", 90)
     print("studio-during.webp", file=sys.stderr)
     results += 4
