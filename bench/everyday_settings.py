@@ -21,8 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.families import load_bundle  # noqa: E402
 from engine.requests import Settings  # noqa: E402
-from engine.training.everyday_probe import train_thing_probe  # noqa: E402
-from engine.training.everyday_rows import thing_rows  # noqa: E402
+from engine.training.everyday_rows import judge, thing_rows  # noqa: E402
 
 
 def main() -> None:
@@ -40,8 +39,7 @@ def main() -> None:
         parser.error(f"a setting is not a JSON object of Settings fields: {e}")
     model = load_bundle(args.model, torch.device("cpu"), torch.float32)
     nouns = tuple(model.vocabulary.groups["thing"])
-    probe = train_thing_probe(nouns, steps=2000, seed=args.seed, scenes=20_000, cache=Path(args.probe_cache),
-                              workers=1)
+    probe = judge(nouns, args.seed, Path(args.probe_cache))
     for text, settings in tried:
         torch.manual_seed(args.seed)
         began = time.perf_counter()

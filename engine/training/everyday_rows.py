@@ -33,7 +33,7 @@ def everyday_table(model: UnCLIP, seed: int, probe_cache: Path | None, seeds: in
     nouns = tuple(model.vocabulary.groups.get("thing", ())) if model.vocabulary else ()
     if not nouns:
         raise UserError(f"{model.model_id}: its vocabulary names no things; the everyday rows judge things")
-    probe = train_thing_probe(nouns, steps=2000, seed=seed, scenes=20_000, cache=probe_cache, workers=1)
+    probe = judge(nouns, seed, probe_cache)
     gate = held_out_top1(probe, seed, workers=1)
     table = {"thing probe (held-out clean renders, gate 95%)": gate}
     if gate < GATE:
@@ -43,6 +43,11 @@ def everyday_table(model: UnCLIP, seed: int, probe_cache: Path | None, seeds: in
             **thing_rows(model, probe, nouns, tuple(range(seed, seed + seeds)), s),
             **composed_rows(model, probe, nouns[::composed_every], seed, s),
             **variation_rows(model, probe, nouns, tuple(range(seed, seed + variations)), s)}
+
+
+def judge(nouns: tuple[str, ...], seed: int, cache: Path | None) -> ThingProbe:
+    """The rows' thing probe: 2,000 steps on 20,000 clean renders from `seed`, loaded from `cache` if trained there."""
+    return train_thing_probe(nouns, steps=2000, seed=seed, scenes=20_000, cache=cache, workers=1)
 
 
 def named(noun: str) -> str:
